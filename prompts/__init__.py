@@ -1,0 +1,1 @@
+"""Deskpilot prompts package."""

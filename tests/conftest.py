@@ -1,0 +1,60 @@
+"""Shared fixtures: one seeded data directory and one runtime for the whole session.
+
+Seeding embeds the demo knowledge base and building the runtime loads spaCy and MiniLM, which take
+seconds; tests that need them share these session fixtures and work on their own conversations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.offline import enforce_offline
+
+enforce_offline()
+
+DEMO_CUSTOMER = "CUS-10001"
+
+
+@pytest.fixture(scope="session")
+def seeded_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Settings over a data directory holding the demo company and its embedded knowledge base."""
+    from app.runtime import open_database
+    from app.seed import seed_crm, seed_knowledge
+    from app.settings import load_settings
+
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = load_settings(data_dir=data_dir, local_stream_delay_s=0.0, openai_api_key=None)
+    database = open_database(settings)
+    seed_crm(database)
+    seed_knowledge(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def runtime(seeded_settings):  # type: ignore[no-untyped-def]
+    """The full runtime (local responder only) over the seeded data."""
+    from app.runtime import build_runtime
+
+    return build_runtime(seeded_settings)
+
+
+@pytest.fixture()
+def fake_openai() -> Iterator[object]:
+    """A fake OpenAI-compatible server on loopback, recording every request body."""
+    from tests.fakes.openai_server import run_fake_openai
+
+    with run_fake_openai() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def cli_env(seeded_settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Environment for running the ``deskpilot`` command against the seeded data."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DESKPILOT_"))}
+    env["DESKPILOT_DATA_DIR"] = str(Path(seeded_settings.data_dir))
+    env["DESKPILOT_LOCAL_STREAM_DELAY_S"] = "0"
+    return env
