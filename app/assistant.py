@@ -49,6 +49,14 @@ class CustomerSummary:
     tier: str
 
 
+@dataclass(slots=True)
+class _AnswerSoFar:
+    """The pieces of the answer streamed so far, and whether the stream ended properly."""
+
+    pieces: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
     """A provider and the model to ask of it, in fallback order."""
@@ -156,20 +164,17 @@ class Assistant:
         attempts: list[Attempt] = []
         chain = Fallback(*[(m.provider, m.model) for m in self._models], on_attempt=attempts.append)
         restorer = StreamRestorer(vault)
-        pieces: list[str] = []
-        complete = True
-        async for delta in self._stream(chain, messages, pieces):  # 5, 6
+        answer = _AnswerSoFar()
+        async for delta in self._stream(chain, messages, answer):  # 5, 6
             shown = restorer.feed(delta)
             if shown:
                 yield AnswerDelta(shown)
-        if pieces and pieces[-1] == "":
-            complete = False
-            pieces.pop()
+        complete = answer.complete
         tail = restorer.flush()
         if tail:
             yield AnswerDelta(tail)
 
-        answer_pseudonymised = "".join(pieces)
+        answer_pseudonymised = "".join(answer.pieces)
         final = attempts[-1] if attempts else None
         degraded = (final is not None and final.fallback_depth > 0) or not complete
         notice = _notice(final, complete)
@@ -272,9 +277,9 @@ class Assistant:
         return [rendered[0], *earlier, *rendered[1:]]
 
     async def _stream(
-        self, chain: Fallback, messages: list[Message], pieces: list[str]
+        self, chain: Fallback, messages: list[Message], answer: _AnswerSoFar
     ) -> AsyncIterator[str]:
-        """Yield answer text; a cut-short stream leaves an empty marker at the end of pieces."""
+        """Yield answer text as it comes, collecting it; a stream cut short marks it partial."""
         try:
             async for chunk in chain.stream(
                 messages,
@@ -283,11 +288,12 @@ class Assistant:
                 temperature=self._config.temperature,
             ):
                 if chunk.text:
-                    pieces.append(chunk.text)
+                    answer.pieces.append(chunk.text)
                     yield chunk.text
         except StreamInterrupted:
-            log.warning("answer stream interrupted after %d chunks", len(pieces))
-            pieces.append("")
+            # The text shown so far stays shown; it is stored as partial, never as complete.
+            log.warning("answer stream interrupted after %d chunks", len(answer.pieces))
+            answer.complete = False
 
     def _ledger_cost(self, attempt: Attempt | None) -> Decimal | None:
         return None if attempt is None else self._ledger.price(attempt)

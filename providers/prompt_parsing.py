@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from providers.base import Message
 
-_PASSAGE = re.compile(r"<passage\b([^>]*)>(.*?)</passage>", re.DOTALL)
+_PASSAGE = re.compile(r"<passage\s([^>]*)>(.*?)</passage>", re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
 _RECORD_LINE = re.compile(r"^\s*-\s*([A-Z]+-\d+)\s*:\s*(.*)$")
 # Split fields only at a semicolon that starts a new ``key=``, so values may contain ``;``.

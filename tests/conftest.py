@@ -58,3 +58,32 @@ def cli_env(seeded_settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     env["DESKPILOT_DATA_DIR"] = str(Path(seeded_settings.data_dir))
     env["DESKPILOT_LOCAL_STREAM_DELAY_S"] = "0"
     return env
+
+
+@pytest.fixture(scope="session")
+def live_app(seeded_settings, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real Chainlit app in a subprocess over the seeded data, with a known agent login."""
+    from app.runtime import open_database
+    from app.users import add_user
+    from tests.browser_app import start_live_app
+
+    def prepare(_tmp: Path) -> dict[str, str]:
+        database = open_database(seeded_settings)
+        password = "browser-test-password"
+        add_user(database.sessions, username="browser-agent", password=password, role="agent")
+        with database.sessions() as session:
+            from context.crm_tables import Customer
+
+            customer = session.get(Customer, DEMO_CUSTOMER)
+            assert customer is not None
+        return {
+            "agent_username": "browser-agent",
+            "agent_password": password,
+            "customer_id": customer.id,
+            "customer_name": customer.name,
+            "DESKPILOT_DATA_DIR": str(seeded_settings.data_dir),
+            "DESKPILOT_LOCAL_STREAM_DELAY_S": "0.01",
+        }
+
+    with start_live_app(tmp_path_factory.mktemp("live"), prepare) as app:
+        yield app

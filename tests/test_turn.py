@@ -15,7 +15,7 @@ from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from context.crm_tables import Customer
 from guardrails import InputRejected
 from providers import OpenAIProvider
-from tests.fakes.openai_server import Fail, Reply
+from tests.fakes.openai_server import Fail, Reply, Truncate
 
 pytestmark = pytest.mark.slow
 CUSTOMER = "CUS-10001"
@@ -156,6 +156,31 @@ async def test_provider_failure_degrades_to_the_local_responder(
         ("openai", False, "ProviderUnavailable"),
         ("local", True, None),
     ]
+
+
+async def test_a_stream_cut_short_is_never_stored_as_complete(
+    runtime: Any, fake_openai: Any
+) -> None:
+    fake_openai.script(Truncate(chunks=["Your refund ", "will be "]))
+    assistant = with_openai(runtime, fake_openai.base_url)
+    conversation = await assistant.start_conversation(
+        user_id=None, customer_id=CUSTOMER, role="agent"
+    )
+    events, result = await run_turn(assistant, conversation, "Where is my refund?")
+
+    shown = "".join(e.text for e in events if isinstance(e, AnswerDelta))
+    assert shown == "Your refund will be ", "what was shown is not repeated or replaced"
+    assert result.degraded and result.notice and "cut short" in result.notice
+    with runtime.session_factory() as session:
+        answer = session.exec(
+            select(ChatMessage).where(
+                ChatMessage.conversation_id == conversation, ChatMessage.author == "assistant"
+            )
+        ).one()
+    assert answer.complete is False
+    assert runtime.conversations.pseudonymised_turns(conversation) == [
+        ("user", "Where is my refund?")
+    ], "a partial answer is not fed back as memory"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,125 @@
+"""The Chainlit entry: handlers translate UI events into calls on the turn orchestrator.
+
+Run with `chainlit run app/main.py` (or `deskpilot serve`). The runtime (models, stores, the
+assistant) is built once per process by Chainlit's start-up hook, before the server accepts
+connections, and kept on the server's `app.state` so a hot reload of this module reuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import cast
+
+import chainlit as cl
+from chainlit.server import app as server_app
+
+from app.runtime import Runtime, build_runtime
+from app.settings import load_settings
+from app.ui.chainlit_calls import say
+from app.ui.customer_picker import CHANGE_ACTION, PICK_ACTION, customer_command
+from app.ui.picker_view import (
+    ask_for_customer,
+    open_own_conversation,
+    pick_customer,
+    search_customers,
+)
+from app.ui.session import (
+    current_conversation,
+    current_viewer,
+    user_metadata,
+)
+from app.ui.turn_view import run_turn
+from app.users import authenticate
+
+log = logging.getLogger(__name__)
+
+_STATE_KEY = "deskpilot_runtime"
+_NOT_SIGNED_IN = "Your session has no valid sign-in. Please log out and sign in again."
+
+
+@cl.on_app_startup
+async def build_on_startup() -> None:
+    """Build the runtime once per process (loads spaCy, MiniLM and Chroma)."""
+    if getattr(server_app.state, _STATE_KEY, None) is None:
+        setattr(server_app.state, _STATE_KEY, build_runtime(load_settings()))
+        log.info("Deskpilot runtime ready")
+
+
+def runtime() -> Runtime:
+    """The process's runtime; the start-up hook has built it before any request."""
+    built = getattr(server_app.state, _STATE_KEY, None)
+    if built is None:
+        raise RuntimeError("Deskpilot runtime is not built; start the app with `chainlit run`")
+    return cast(Runtime, built)
+
+
+@cl.password_auth_callback
+async def login(username: str, password: str) -> cl.User | None:
+    """Check the credentials against the user table."""
+    record = await asyncio.to_thread(
+        authenticate, runtime().session_factory, username.strip(), password
+    )
+    if record is None:
+        return None
+    return cl.User(
+        identifier=record.username,
+        display_name=record.username,
+        metadata=user_metadata(record.role, record.id, record.customer_id),
+    )
+
+
+@cl.on_chat_start
+async def chat_start() -> None:
+    """Customers go straight to their own conversation; staff are asked which customer."""
+    viewer = current_viewer()
+    if viewer is None:
+        await say(_NOT_SIGNED_IN)
+    elif viewer.is_customer:
+        await open_own_conversation(runtime().assistant, viewer)
+    else:
+        await ask_for_customer(viewer)
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    """A question about the current customer, or a customer search while none is chosen."""
+    viewer = current_viewer()
+    if viewer is None:
+        await say(_NOT_SIGNED_IN)
+        return
+    assistant = runtime().assistant
+    text = message.content or ""
+    if viewer.is_staff:
+        query = customer_command(text)
+        if query is not None:
+            await search_customers(assistant, viewer, query)
+            return
+    conversation = current_conversation()
+    if conversation is None:
+        if viewer.is_staff:
+            await search_customers(assistant, viewer, text)
+        else:
+            await open_own_conversation(assistant, viewer)
+        return
+    await run_turn(
+        assistant, conversation.conversation_id, text, show_provenance=not viewer.is_customer
+    )
+
+
+@cl.action_callback(PICK_ACTION)
+async def on_pick(action: cl.Action) -> None:
+    """The agent picked a customer from the search results."""
+    viewer = current_viewer()
+    customer_id = action.payload.get("customer_id")
+    if viewer is None or not viewer.is_staff or not isinstance(customer_id, str):
+        return
+    await pick_customer(runtime().assistant, viewer, customer_id)
+
+
+@cl.action_callback(CHANGE_ACTION)
+async def on_change(action: cl.Action) -> None:
+    """The agent wants to help another customer."""
+    viewer = current_viewer()
+    if viewer is not None and viewer.is_staff:
+        await ask_for_customer(viewer)

@@ -1,0 +1,1 @@
+"""The Chainlit view layer: pure rendering helpers and thin adapters around Chainlit objects."""
