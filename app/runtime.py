@@ -12,6 +12,7 @@ from sqlmodel import select
 from app.assistant import Assistant, AssistantConfig, ModelEntry
 from app.conversations import ConversationStore
 from app.ledger import Ledger
+from app.log_setup import quiet_libraries
 from app.offline import enforce_offline
 from app.settings import Settings
 from app.storage.database import SessionFactory, make_engine, migrate, session_factory
@@ -49,6 +50,7 @@ class Runtime:
 def open_database(settings: Settings) -> Database:
     """Create the data directory, connect and migrate; cheap enough for every CLI command."""
     enforce_offline()
+    quiet_libraries()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
