@@ -32,7 +32,7 @@ _ORDER_WORDS = frozenset(
         "delivery",
         "parcel",
         "package",
-        "shipping",
+        # not "shipping": "how much does shipping cost" is a policy question, not about an order
         "shipment",
         "tracking",
         "arrive",
@@ -73,7 +73,9 @@ def compose_answer(prompt: ParsedPrompt) -> str:
     if selection.sentences:
         lead = "From the knowledge base:" if agent else "Here is what our help centre says:"
         paragraphs.append(lead + " " + " ".join(selection.sentences))
-        sources = ", ".join(f"{p.title} ({p.source})" for p in selection.passages)
+        # Several passages of one article are one source to the reader.
+        named = dict.fromkeys(f"{p.title} ({p.source})" for p in selection.passages)
+        sources = ", ".join(named)
         paragraphs.append(f"Sources: {sources}")
     if not facts and not selection.sentences:
         paragraphs.append(_nothing_found(agent))

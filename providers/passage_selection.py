@@ -79,17 +79,33 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in _paragraphs(text):
         for sentence in _SENTENCE_END.split(paragraph):
             sentence = sentence.strip()
-            if len(sentence.split()) >= 3:
-                sentences.append(sentence if sentence[-1] in ".!?:" else sentence + ".")
+            # A lead-in ending with ":" says nothing without the list or table it introduces,
+            # whose items are sentences of their own.
+            if len(sentence.split()) >= 3 and not sentence.endswith(":"):
+                sentences.append(sentence if sentence[-1] in ".!?" else sentence + ".")
     return sentences
 
 
 def _paragraphs(text: str) -> list[str]:
-    """Join hard-wrapped lines; blank lines, headings and list items start a new paragraph."""
+    """Join hard-wrapped lines; blank lines, headings and list items start a new paragraph.
+
+    A Markdown table row becomes a paragraph of its own, read with the header ("PayPal: 1-3
+    business days."), since help-centre articles often keep their key facts in tables.
+    """
     paragraphs: list[list[str]] = [[]]
+    header: list[str] | None = None
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "|", "```")):
+        if stripped.startswith("|"):
+            cells = [_plain(c.strip()) for c in stripped.strip("|").split("|")]
+            if header is None:
+                header = cells
+            elif not all(set(c) <= set("-: ") for c in cells):
+                paragraphs.append([_table_row(header, cells)])
+            paragraphs.append([])
+            continue
+        header = None
+        if not stripped or stripped.startswith(("#", "```")):
             paragraphs.append([])
             continue
         if _LINE_MARKER.match(line):
@@ -142,6 +158,17 @@ def select_sentences(
         sentences=tuple(_dedupe(item[3] for item in chosen)),
         passages=tuple(passages[i] for i in used),
     )
+
+
+def _table_row(header: Sequence[str], cells: Sequence[str]) -> str:
+    """A table row as a sentence: the first cell, then each other cell (with its column name
+    when the table has more than two columns)."""
+    if len(cells) < 2:
+        return " ".join(cells)
+    if len(cells) == 2:
+        return f"{cells[0]}: {cells[1]}."
+    rest = "; ".join(f"{h.lower()} {c}" for h, c in zip(header[1:], cells[1:], strict=False))
+    return f"{cells[0]}: {rest}."
 
 
 def _plain(markdown: str) -> str:
