@@ -10,12 +10,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 
 from app.conversations import ConversationStore, StoredTurn
 from app.errors import CustomerNotFound
 from app.ledger import CallContext, Ledger
+from app.provider_call import StreamedAnswer, stream_answer
 from app.storage.database import SessionFactory
+from app.turn_outcome import judge
 from app.turn_types import (
     AnswerDelta,
     ContextReady,
@@ -31,12 +32,13 @@ from context.memory import select_memory
 from context.tokens import TokenCounter
 from guardrails import Pseudonymiser, PseudonymVault, StreamRestorer, check_input
 from prompts.loader import PromptTemplate
-from providers import Attempt, ChatProvider, Fallback, Message, StreamInterrupted
+from providers import Message
+from providers.config import Task
+from providers.factory import ProviderSet
+from providers.routing import Router
 from retrieval import KnowledgeBase
 
 log = logging.getLogger(__name__)
-
-PARTIAL_NOTICE = "The answer was cut short by a provider failure; it may be incomplete."
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +51,6 @@ class CustomerSummary:
     tier: str
 
 
-@dataclass(slots=True)
-class _AnswerSoFar:
-    """The pieces of the answer streamed so far, and whether the stream ended properly."""
-
-    pieces: list[str] = field(default_factory=list)
-    complete: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class ModelEntry:
-    """A provider and the model to ask of it, in fallback order."""
-
-    provider: ChatProvider
-    model: str
-
-
 @dataclass(frozen=True, slots=True)
 class AssistantConfig:
     """Per-deployment choices the orchestrator needs."""
@@ -72,7 +58,6 @@ class AssistantConfig:
     company: str = "Northwind Electronics"
     max_message_chars: int = 4000
     retrieval_k: int = 4
-    max_answer_tokens: int = 600
     temperature: float = 0.2
     budgets: Budgets = field(default_factory=Budgets)
 
@@ -88,32 +73,32 @@ class Assistant:
         pseudonymiser: Pseudonymiser,
         knowledge: KnowledgeBase,
         counter: TokenCounter,
-        models: Sequence[ModelEntry],
+        providers: ProviderSet,
+        router: Router,
         ledger: Ledger,
         prompt: PromptTemplate,
         config: AssistantConfig,
     ) -> None:
-        if not models:
-            raise ValueError("at least one model entry is needed")
         self._sessions = sessions
         self._conversations = conversations
         self._pseudonymiser = pseudonymiser
         self._knowledge = knowledge
         self._counter = counter
-        self._models = list(models)
+        self._providers = providers
+        self._router = router
         self._ledger = ledger
         self._prompt = prompt
         self._config = config
 
     @property
-    def models(self) -> list[ModelEntry]:
-        """The model entries, in fallback order."""
-        return list(self._models)
+    def providers(self) -> ProviderSet:
+        """The provider stacks and caches this assistant calls."""
+        return self._providers
 
-    def with_models(self, models: Sequence[ModelEntry]) -> Assistant:
-        """The same assistant over other model entries (shares every loaded component)."""
+    def with_providers(self, providers: ProviderSet, router: Router) -> Assistant:
+        """The same assistant over other providers (shares every loaded component)."""
         clone = copy.copy(self)
-        clone._models = list(models)
+        clone._providers, clone._router = providers, router
         return clone
 
     # -- customers -------------------------------------------------------------------------
@@ -161,39 +146,46 @@ class Assistant:
         messages = self._messages(plan, memory, redaction.text, role)  # 4
         _assert_no_raw_values(messages, known)
         turn = self._conversations.next_turn(conversation_id)
-        attempts: list[Attempt] = []
-        chain = Fallback(*[(m.provider, m.model) for m in self._models], on_attempt=attempts.append)
+        task: Task = "customer_reply" if role == "customer" else "agent_reply"
+        route = self._router.route(
+            task, message=redaction.text, customer_tier=history.customer.tier
+        )
+        chain = self._providers.chain(route, prompt=self._prompt.ref)
         restorer = StreamRestorer(vault)
-        answer = _AnswerSoFar()
-        async for delta in self._stream(chain, messages, answer):  # 5, 6
+        answer = StreamedAnswer()
+        first = route.entries[0]
+        async for delta in stream_answer(  # 5, 6
+            chain,
+            messages,
+            answer,
+            model=first.model,
+            max_tokens=first.max_tokens,
+            temperature=self._config.temperature,
+        ):
             shown = restorer.feed(delta)
             if shown:
                 yield AnswerDelta(shown)
-        complete = answer.complete
         tail = restorer.flush()
         if tail:
             yield AnswerDelta(tail)
 
-        answer_pseudonymised = "".join(answer.pieces)
-        final = attempts[-1] if attempts else None
-        degraded = (final is not None and final.fallback_depth > 0) or not complete
-        notice = _notice(final, complete)
+        outcome = judge(answer, route)
+        answer_pseudonymised = answer.text or outcome.fallback_text
         self._ledger.record(  # 7
             CallContext(
                 conversation_id=conversation_id,
                 turn=turn,
                 user_id=conversation.user_id,
-                task=f"{role}_reply",
+                task=route.task,
                 prompt=self._prompt.ref,
                 input_tokens_estimate=self._counter.count_messages([m.content for m in messages]),
+                tier=route.tier,
+                route_reason=route.reason,
             ),
-            attempts,
-            [self._counter.count(answer_pseudonymised) if a.ok else 0 for a in attempts],
+            answer.attempts,
+            [self._counter.count(answer.text) if a.ok else 0 for a in answer.attempts],
         )
-        usage = final.usage if final and final.usage else None
-        cost = self._ledger_cost(final)
-        provenance = json.dumps({"sections": [asdict(s) for s in sections]})
-        self._conversations.save_turn(
+        message_id = self._conversations.save_turn(
             conversation_id,
             turn,
             StoredTurn(
@@ -201,22 +193,24 @@ class Assistant:
                 question_pseudonymised=redaction.text,
                 answer_raw=vault.restore(answer_pseudonymised),
                 answer_pseudonymised=answer_pseudonymised,
-                complete=complete,
-                provider=final.provider if final else "none",
-                model=final.model if final else "none",
+                complete=answer.complete,
+                provider=outcome.provider,
+                model=outcome.model,
                 prompt=self._prompt.ref,
-                degraded=degraded,
-                provenance_json=provenance,
+                degraded=outcome.degraded,
+                provenance_json=json.dumps({"sections": [asdict(s) for s in sections]}),
             ),
             vault,
         )
+        usage = outcome.usage
+        cost = self._ledger.price(outcome.final) if outcome.final else None
         yield TurnResult(
             answer=vault.restore(answer_pseudonymised),
             conversation_id=conversation_id,
-            provider=final.provider if final else "none",
-            model=final.model if final else "none",
-            degraded=degraded,
-            notice=notice,
+            provider=outcome.provider,
+            model=outcome.model,
+            degraded=outcome.degraded,
+            notice=outcome.notice,
             input_tokens=usage.input_tokens if usage else 0,
             output_tokens=usage.output_tokens if usage else 0,
             cost_usd=float(cost) if cost is not None else None,
@@ -224,6 +218,9 @@ class Assistant:
             sources=sources,
             context=sections,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            message_id=message_id,
+            fallback=outcome.fallback,
+            route={"tier": route.tier, "reason": route.reason},
         )
 
     # -- steps -----------------------------------------------------------------------------
@@ -276,28 +273,6 @@ class Assistant:
         earlier = [Message("user" if a == "user" else "assistant", t) for a, t in memory]
         return [rendered[0], *earlier, *rendered[1:]]
 
-    async def _stream(
-        self, chain: Fallback, messages: list[Message], answer: _AnswerSoFar
-    ) -> AsyncIterator[str]:
-        """Yield answer text as it comes, collecting it; a stream cut short marks it partial."""
-        try:
-            async for chunk in chain.stream(
-                messages,
-                model=self._models[0].model,
-                max_tokens=self._config.max_answer_tokens,
-                temperature=self._config.temperature,
-            ):
-                if chunk.text:
-                    answer.pieces.append(chunk.text)
-                    yield chunk.text
-        except StreamInterrupted:
-            # The text shown so far stays shown; it is stored as partial, never as complete.
-            log.warning("answer stream interrupted after %d chunks", len(answer.pieces))
-            answer.complete = False
-
-    def _ledger_cost(self, attempt: Attempt | None) -> Decimal | None:
-        return None if attempt is None else self._ledger.price(attempt)
-
 
 def _section(plan: SectionPlan) -> ContextSection:
     return ContextSection(plan.name, plan.tokens, plan.budget, plan.included, plan.dropped)
@@ -319,14 +294,3 @@ def _assert_no_raw_values(messages: Sequence[Message], known: dict[str, list[str
             for value in values:
                 if value and value.casefold() in lowered:
                     raise RuntimeError("refusing to send: a personal value survived redaction")
-
-
-def _notice(final: Attempt | None, complete: bool) -> str | None:
-    if not complete:
-        return PARTIAL_NOTICE
-    if final is not None and final.fallback_depth > 0:
-        return (
-            f"Answered by the fallback {final.provider} ({final.model}): "
-            "the primary model is unavailable right now."
-        )
-    return None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from app.bench.cli import register as register_bench
 from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     setpw.add_argument("--password", required=True)
     setpw.set_defaults(func=cmd_users)
     users_sub.add_parser("list").set_defaults(func=cmd_users)
+    register_bench(sub)
     return parser
 
 

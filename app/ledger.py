@@ -20,6 +20,8 @@ class CallContext:
     task: str
     prompt: str
     input_tokens_estimate: int
+    tier: str | None = None
+    route_reason: str | None = None
 
 
 class Ledger:
@@ -60,6 +62,12 @@ class Ledger:
                     latency_ms=attempt.latency_ms,
                     first_token_ms=attempt.first_token_ms,
                     fallback_depth=attempt.fallback_depth,
+                    entry=attempt.entry or None,
+                    retry=attempt.retry,
+                    cache_hit=attempt.cache_hit,
+                    breaker_state=attempt.breaker_state,
+                    tier=call.tier,
+                    route_reason=call.route_reason,
                     ok=attempt.ok,
                     error=attempt.error,
                 )

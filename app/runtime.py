@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from app.assistant import Assistant, AssistantConfig, ModelEntry
+from app.assistant import Assistant, AssistantConfig
 from app.conversations import ConversationStore
 from app.ledger import Ledger
 from app.log_setup import quiet_libraries
@@ -20,6 +20,7 @@ from app.storage.secrets import Encryptor, load_or_create_key
 from context.crm_tables import OrderItem
 from context.tokenizer_cache import install_tiktoken_cache
 from context.tokens import TokenCounter
+from providers.state import InProcessStore, KeyValueStore, RedisStore
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ def build_runtime(settings: Settings) -> Runtime:
     """Load models and engines (seconds: spaCy, MiniLM, Chroma) and build the Assistant."""
     from guardrails import Pseudonymiser, build_analyzer
     from prompts.loader import load_prompt
-    from providers import LocalResponder, OpenAIProvider, PriceTable
+    from providers import LocalResponder, PriceTable
+    from providers.config import load_config
+    from providers.factory import build_provider_set
+    from providers.routing import Router
     from retrieval import DocumentStore, Embedder, KnowledgeBase
 
     database = open_database(settings)
@@ -85,18 +89,17 @@ def build_runtime(settings: Settings) -> Runtime:
     encryptor = Encryptor(load_or_create_key(settings.secrets_dir, key))
     conversations = ConversationStore(database.sessions, encryptor)
 
-    models: list[ModelEntry] = []
-    if settings.openai_api_key is not None:
-        openai = OpenAIProvider(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
-            timeout_s=settings.provider_timeout_s,
-        )
-        models.append(ModelEntry(openai, settings.openai_model))
+    embedder = Embedder.load()
     local = LocalResponder(count_tokens=counter.count, chunk_delay_s=settings.local_stream_delay_s)
-    models.append(ModelEntry(local, "local-responder"))
-
-    knowledge = KnowledgeBase(DocumentStore.persistent(settings.chroma_dir), Embedder.load())
+    config = load_config(settings.providers_file)
+    providers = build_provider_set(
+        config,
+        store=shared_store(settings),
+        local=local,
+        embed=embedder.embed_query,
+        on_transition=_log_transition,
+    )
+    knowledge = KnowledgeBase(DocumentStore.persistent(settings.chroma_dir), embedder)
     assistant = Assistant(
         sessions=database.sessions,
         conversations=conversations,
@@ -105,19 +108,32 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         knowledge=knowledge,
         counter=counter,
-        models=models,
-        ledger=Ledger(database.sessions, PriceTable.load()),
+        providers=providers,
+        router=Router(config),
+        ledger=Ledger(database.sessions, PriceTable.load().with_entries(config.models)),
         prompt=load_prompt("support_reply"),
         config=AssistantConfig(
             company=settings.company_name,
             max_message_chars=settings.max_message_chars,
             retrieval_k=settings.retrieval_k,
-            max_answer_tokens=settings.max_answer_tokens,
             temperature=settings.temperature,
         ),
     )
-    log.info("runtime ready: providers %s", ", ".join(m.provider.name for m in models))
+    log.info("runtime ready: providers %s", ", ".join(providers.stacks))
     return Runtime(settings, database, assistant, conversations)
+
+
+def shared_store(settings: Settings) -> KeyValueStore:
+    """Caches and breaker state: in-process, or in Redis when REDIS_URL is set (scale mode)."""
+    if not settings.redis_url:
+        return InProcessStore()
+    import redis
+
+    return RedisStore(redis.Redis.from_url(settings.redis_url))
+
+
+def _log_transition(key: str, old: str, new: str) -> None:
+    log.warning("circuit breaker of %s: %s -> %s", key, old, new)
 
 
 def product_names(sessions: SessionFactory) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dotenv import load_dotenv
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,11 +25,12 @@ class Settings(BaseSettings):
     company_name: str = "Northwind Electronics"
     encryption_key: SecretStr | None = None  # Fernet key; generated into the data dir if unset
 
-    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
-    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
-    openai_model: str = "gpt-4o-mini"
-    provider_timeout_s: float = 30.0
-    max_answer_tokens: int = 600
+    # Named model entries, tiers and resilience settings; default: the packaged providers.yaml.
+    # Keys are read from the variables each entry names (OPENAI_API_KEY, ANTHROPIC_API_KEY...).
+    providers_file: Path | None = None
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DESKPILOT_REDIS_URL", "REDIS_URL")
+    )
     temperature: float = 0.2
 
     max_message_chars: int = 4000
@@ -63,5 +65,10 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings from the environment, with explicit overrides (tests, CLI flags)."""
+    """Read the settings from the environment, with explicit overrides (tests, CLI flags).
+
+    ``.env`` is loaded into the environment first (without overriding it), so provider keys
+    written there reach the providers, which read the variables their entries name.
+    """
+    load_dotenv(".env", override=False)
     return Settings(**overrides)  # type: ignore[arg-type]

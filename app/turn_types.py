@@ -62,6 +62,9 @@ class TurnResult:
     sources: list[SourceRef]
     context: list[ContextSection]
     latency_ms: float
+    message_id: int | None = None  # the stored answer, for feedback
+    fallback: str | None = None  # the model entry or "cache" that stood in, when one did
+    route: dict[str, str] = field(default_factory=dict)  # tier and the reason it was chosen
 
 
 TurnEvent = ContextReady | AnswerDelta | TurnResult

@@ -144,3 +144,15 @@ class RequestRejected(ProviderError):
     """The provider refused the request itself (400/401/403/404/422): retrying cannot help."""
 
     retryable = False
+
+
+class CircuitOpen(ProviderUnavailable):
+    """A circuit breaker refused the call untried: retrying now cannot help, falling back can."""
+
+    retryable = False
+
+
+class BulkheadFull(ProviderUnavailable):
+    """Too many calls were in flight to this provider and the wait for a slot timed out."""
+
+    retryable = False

@@ -4,8 +4,13 @@
 for, so the ``model`` argument of ``complete``/``stream`` is ignored. A provider that fails with a
 ``ProviderError`` before producing any text hands over to the next entry; one that fails after
 text has been streamed raises ``StreamInterrupted``: the caller already showed that text, and
-starting over elsewhere would repeat it. Every attempt is reported as an ``Attempt`` (for the call
-ledger) through ``on_attempt`` and on the returned stream or completion.
+starting over elsewhere would repeat it.
+
+Attempts go to the call trace (``providers.trace``): the caller's, or one the call starts. Before
+each entry ``Fallback`` sets the trace's fallback depth (and resets its retry number and breaker
+state); ``Instrumented`` layers inside the entry record the attempts. An entry that recorded
+nothing (a bare adapter) is recorded by ``Fallback`` itself, so every try appears exactly once.
+Each attempt of the call is also passed to ``on_attempt`` and listed on the returned stream.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
 
 from providers.base import (
     ChatProvider,
@@ -25,24 +30,11 @@ from providers.base import (
     StreamInterrupted,
     Usage,
 )
+from providers.trace import Attempt, CallTrace, current_trace, tracing, use_trace
+
+__all__ = ["AllProvidersFailed", "Attempt", "Entry", "Fallback", "FallbackStream"]
 
 Entry = tuple[ChatProvider, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try of one provider: what it was, how it went, what it cost in tokens and time."""
-
-    provider: str
-    model: str
-    ok: bool
-    # The error's class name, never its message; "GeneratorExit" or "CancelledError" when the
-    # caller stopped the stream early.
-    error: str | None
-    usage: Usage | None
-    latency_ms: float
-    fallback_depth: int  # 0 for the primary entry, 1 for the first fallback, ...
-    first_token_ms: float | None
 
 
 class AllProvidersFailed(ProviderUnavailable):
@@ -54,10 +46,15 @@ class AllProvidersFailed(ProviderUnavailable):
 
 
 class FallbackStream:
-    """The chunk stream of one ``Fallback.stream`` call, with its attempts so far."""
+    """The chunk stream of one ``Fallback.stream`` call, with its trace and attempts so far."""
 
-    def __init__(self, run: Callable[[FallbackStream], AsyncGenerator[Chunk, None]]) -> None:
+    def __init__(
+        self,
+        run: Callable[[FallbackStream], AsyncGenerator[Chunk, None]],
+        trace: CallTrace,
+    ) -> None:
         self.attempts: list[Attempt] = []
+        self.trace = trace
         self._chunks = run(self)
 
     @property
@@ -69,11 +66,15 @@ class FallbackStream:
         return self
 
     async def __anext__(self) -> Chunk:
-        return await self._chunks.__anext__()
+        # The trace is made current around each step, never inside the generator: a context
+        # variable set in an async generator would leak into the consumer's context.
+        with use_trace(self.trace):
+            return await self._chunks.__anext__()
 
     async def aclose(self) -> None:
         """Stop the stream early and release the provider's connection."""
-        await self._chunks.aclose()
+        with use_trace(self.trace):
+            await self._chunks.aclose()
 
 
 class Fallback:
@@ -101,22 +102,31 @@ class Fallback:
         """Answer in one piece from the first entry that succeeds (``model`` is ignored)."""
         errors: list[ProviderError] = []
         attempts: list[Attempt] = []
-        for depth, (provider, entry_model) in enumerate(self.entries):
-            started = time.perf_counter()
-            try:
-                completion = await provider.complete(
-                    messages, model=entry_model, max_tokens=max_tokens, temperature=temperature
+        active = current_trace()
+        with nullcontext(active) if active is not None else tracing() as trace:
+            for depth, (provider, entry_model) in enumerate(self.entries):
+                since = _enter(trace, depth)
+                started = time.perf_counter()
+                try:
+                    completion = await provider.complete(
+                        messages, model=entry_model, max_tokens=max_tokens, temperature=temperature
+                    )
+                except ProviderError as err:
+                    errors.append(err)
+                    self._settle(trace, since, attempts, provider, entry_model, started, error=err)
+                    continue
+                except BaseException as err:
+                    self._settle(trace, since, attempts, provider, entry_model, started, error=err)
+                    raise
+                self._settle(
+                    trace, since, attempts, provider, entry_model, started, usage=completion.usage
                 )
-            except ProviderError as err:
-                errors.append(err)
-                self._report(attempts, provider, entry_model, depth, started, error=err)
-                continue
-            except BaseException as err:
-                self._report(attempts, provider, entry_model, depth, started, error=err)
-                raise
-            self._report(attempts, provider, entry_model, depth, started, usage=completion.usage)
-            extra = {**completion.extra, "provider": provider.name, "fallback_depth": str(depth)}
-            return dataclasses.replace(completion, extra=extra)
+                extra = {
+                    **completion.extra,
+                    "provider": provider.name,
+                    "fallback_depth": str(depth),
+                }
+                return dataclasses.replace(completion, extra=extra)
         raise self._all_failed(errors)
 
     def stream(
@@ -132,7 +142,7 @@ class Fallback:
         def run(handle: FallbackStream) -> AsyncGenerator[Chunk, None]:
             return self._stream(handle, messages, max_tokens, temperature)
 
-        return FallbackStream(run)
+        return FallbackStream(run, current_trace() or CallTrace())
 
     async def _stream(
         self,
@@ -142,7 +152,9 @@ class Fallback:
         temperature: float,
     ) -> AsyncGenerator[Chunk, None]:
         errors: list[ProviderError] = []
+        trace = handle.trace
         for depth, (provider, entry_model) in enumerate(self.entries):
+            since = _enter(trace, depth)
             started = time.perf_counter()
             first_token_ms: float | None = None
             usage: Usage | None = None
@@ -164,17 +176,21 @@ class Fallback:
                         provider=provider.name,
                     )
             except ProviderError as err:
-                self._report(
+                await _aclose(inner)
+                self._settle(
+                    trace,
+                    since,
                     handle.attempts,
                     provider,
                     entry_model,
-                    depth,
                     started,
                     error=err,
                     usage=usage,
                     first_token_ms=first_token_ms,
                 )
                 if first_token_ms is not None:
+                    if isinstance(err, StreamInterrupted):
+                        raise
                     raise StreamInterrupted(
                         f"{provider.name} failed after partial text ({type(err).__name__})",
                         provider=provider.name,
@@ -183,11 +199,14 @@ class Fallback:
                 errors.append(err)
                 continue
             except BaseException as err:  # cancelled, closed early, or a bug: record, then re-raise
-                self._report(
+                # Close first: layers inside the entry record their attempt when their stream ends.
+                await _aclose(inner)
+                self._settle(
+                    trace,
+                    since,
                     handle.attempts,
                     provider,
                     entry_model,
-                    depth,
                     started,
                     error=err,
                     usage=usage,
@@ -195,15 +214,13 @@ class Fallback:
                 )
                 raise
             finally:
-                # Close the provider's stream now, not at garbage collection: it holds a connection.
-                closer = getattr(inner, "aclose", None)
-                if closer is not None:
-                    await closer()
-            self._report(
+                await _aclose(inner)
+            self._settle(
+                trace,
+                since,
                 handle.attempts,
                 provider,
                 entry_model,
-                depth,
                 started,
                 usage=usage,
                 first_token_ms=first_token_ms,
@@ -211,31 +228,39 @@ class Fallback:
             return
         raise self._all_failed(errors)
 
-    def _report(
+    def _settle(
         self,
-        attempts: list[Attempt],
+        trace: CallTrace,
+        since: int,
+        sink: list[Attempt],
         provider: ChatProvider,
         model: str,
-        depth: int,
         started: float,
         *,
         error: BaseException | None = None,
         usage: Usage | None = None,
         first_token_ms: float | None = None,
     ) -> None:
-        attempt = Attempt(
-            provider=provider.name,
-            model=model,
-            ok=error is None,
-            error=type(error).__name__ if error is not None else None,
-            usage=usage,
-            latency_ms=(time.perf_counter() - started) * 1000.0,
-            fallback_depth=depth,
-            first_token_ms=first_token_ms,
-        )
-        attempts.append(attempt)
-        if self.on_attempt is not None:
-            self.on_attempt(attempt)
+        """Record the entry's attempt unless a layer inside did, then report the new attempts."""
+        if len(trace.attempts) == since:
+            trace.record(
+                Attempt(
+                    provider=provider.name,
+                    model=model,
+                    ok=error is None,
+                    error=type(error).__name__ if error is not None else None,
+                    usage=usage,
+                    latency_ms=(time.perf_counter() - started) * 1000.0,
+                    fallback_depth=trace.fallback_depth,
+                    first_token_ms=first_token_ms,
+                    retry=trace.retry,
+                    breaker_state=trace.breaker_state,
+                )
+            )
+        for attempt in trace.attempts[since:]:
+            sink.append(attempt)
+            if self.on_attempt is not None:
+                self.on_attempt(attempt)
 
     def _all_failed(self, errors: list[ProviderError]) -> AllProvidersFailed:
         summary = ", ".join(f"{e.provider or '?'}: {type(e).__name__}" for e in errors)
@@ -244,3 +269,18 @@ class Fallback:
         )
         failure.__cause__ = errors[-1] if errors else None
         return failure
+
+
+def _enter(trace: CallTrace, depth: int) -> int:
+    """Point the trace at entry ``depth``; returns where that entry's attempts will start."""
+    trace.fallback_depth = depth
+    trace.retry = 0
+    trace.breaker_state = None
+    return len(trace.attempts)
+
+
+async def _aclose(stream: AsyncIterator[Chunk] | None) -> None:
+    """Close a provider stream now, not at garbage collection: it holds a connection."""
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        await closer()

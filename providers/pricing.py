@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -31,6 +32,25 @@ class ModelPrice:
 
     input_per_million: Decimal
     output_per_million: Decimal
+
+
+class PricedEntry(Protocol):
+    """A configured model entry that may carry its own prices."""
+
+    @property
+    def model(self) -> str:
+        """The provider's model id."""
+        ...
+
+    @property
+    def price_input_per_million(self) -> Decimal | None:
+        """USD per million input tokens, if the entry sets it."""
+        ...
+
+    @property
+    def price_output_per_million(self) -> Decimal | None:
+        """USD per million output tokens, if the entry sets it."""
+        ...
 
 
 @dataclass(slots=True)
@@ -64,6 +84,17 @@ class PriceTable:
             prices=prices,
             currency=str(data.get("currency", "USD")),
         )
+
+    def with_entries(self, entries: Iterable[PricedEntry]) -> PriceTable:
+        """This table with the prices that configured model entries carry laid over it."""
+        prices = dict(self.prices)
+        for entry in entries:
+            if entry.price_input_per_million is not None:
+                assert entry.price_output_per_million is not None
+                prices[entry.model] = ModelPrice(
+                    entry.price_input_per_million, entry.price_output_per_million
+                )
+        return PriceTable(self.version, prices, self.currency)
 
     def price(self, model: str) -> ModelPrice | None:
         """The model's price, also for a dated snapshot of a priced model; ``None`` if unknown."""

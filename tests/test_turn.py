@@ -8,13 +8,17 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from app.assistant import Assistant, ModelEntry
+from app.assistant import Assistant
 from app.errors import CustomerNotFound
 from app.storage.tables import CallRecord, ChatMessage
 from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from context.crm_tables import Customer
 from guardrails import InputRejected
-from providers import OpenAIProvider
+from providers import LocalResponder
+from providers.config import ProviderConfig
+from providers.factory import build_provider_set
+from providers.routing import Router
+from providers.state import InProcessStore
 from tests.fakes.openai_server import Fail, Reply, Truncate
 
 pytestmark = pytest.mark.slow
@@ -49,11 +53,41 @@ def customer(runtime: Any) -> Customer:
         return found
 
 
-def with_openai(runtime: Any, base_url: str) -> Assistant:
-    """The runtime's assistant with the OpenAI provider (against the fake) before the local one."""
-    openai = OpenAIProvider(api_key="sk-test", base_url=base_url, timeout_s=5)
-    local = runtime.assistant.models[-1]
-    return runtime.assistant.with_models([ModelEntry(openai, "gpt-4o-mini"), local])
+def with_openai(runtime: Any, base_url: str, monkeypatch: pytest.MonkeyPatch) -> Assistant:
+    """The runtime's assistant with an OpenAI entry (against the fake) before the local one."""
+    monkeypatch.setenv("DESKPILOT_TEST_OPENAI_KEY", "sk-test")
+    config = ProviderConfig.model_validate(
+        {
+            "version": 1,
+            "models": [
+                {
+                    "name": "openai-standard",
+                    "provider": "openai",
+                    "model": "gpt-4o-mini",
+                    "tier": "standard",
+                    "api_key_env": "DESKPILOT_TEST_OPENAI_KEY",
+                    "base_url": base_url,
+                    "timeouts": {"first_token_s": 2, "stall_s": 2, "total_s": 5},
+                },
+                {
+                    "name": "local",
+                    "provider": "local",
+                    "model": "local-responder",
+                    "tier": "economy",
+                },
+            ],
+            "tasks": {
+                "agent_reply": "standard",
+                "customer_reply": "standard",
+                "triage": "economy",
+                "summary": "economy",
+            },
+            "retry": {"max_attempts": 2, "base_delay_s": 0.01, "max_delay_s": 0.02},
+        }
+    )
+    local = next(a for a in runtime.assistant.providers.adapters if isinstance(a, LocalResponder))
+    providers = build_provider_set(config, store=InProcessStore(), local=local)
+    return runtime.assistant.with_providers(providers, Router(config))
 
 
 async def test_local_turn_streams_a_grounded_answer_and_records_everything(runtime: Any) -> None:
@@ -108,10 +142,12 @@ async def test_order_question_uses_the_customers_orders(runtime: Any) -> None:
     assert "<PERSON" not in result.answer
 
 
-async def test_personal_data_never_reaches_the_provider(runtime: Any, fake_openai: Any) -> None:
+async def test_personal_data_never_reaches_the_provider(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     crm = customer(runtime)
     fake_openai.script(Reply(text="Thanks <PERSON_1>, your refund is on its way."))
-    assistant = with_openai(runtime, fake_openai.base_url)
+    assistant = with_openai(runtime, fake_openai.base_url, monkeypatch)
     conversation = await assistant.start_conversation(
         user_id=None, customer_id=CUSTOMER, role="agent"
     )
@@ -139,30 +175,32 @@ async def test_personal_data_never_reaches_the_provider(runtime: Any, fake_opena
 
 
 async def test_provider_failure_degrades_to_the_local_responder(
-    runtime: Any, fake_openai: Any
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_openai.default = Fail(503)
-    assistant = with_openai(runtime, fake_openai.base_url)
+    assistant = with_openai(runtime, fake_openai.base_url, monkeypatch)
     conversation = await assistant.start_conversation(
         user_id=None, customer_id=CUSTOMER, role="agent"
     )
     _, result = await run_turn(assistant, conversation, "How do I reset my password?")
 
-    assert result.degraded and result.provider == "local"
-    assert result.notice and "fallback" in result.notice.lower()
+    assert result.degraded and result.provider == "local" and result.fallback == "local"
+    assert result.notice and "offline responder" in result.notice
     assert result.answer.strip()
     rows = ledger_rows(runtime, conversation)
-    assert [(r.provider, r.ok, r.error) for r in rows] == [
-        ("openai", False, "ProviderUnavailable"),
-        ("local", True, None),
-    ]
+    assert [(r.entry, r.retry, r.ok, r.error, r.fallback_depth) for r in rows] == [
+        ("openai-standard", 0, False, "ProviderUnavailable", 0),
+        ("openai-standard", 1, False, "ProviderUnavailable", 0),
+        ("local", 0, True, None, 2),
+    ], "each retry is a row; the empty cache lookup between them is not a provider call"
+    assert all(r.tier == "standard" and "agent_reply" in (r.route_reason or "") for r in rows)
 
 
 async def test_a_stream_cut_short_is_never_stored_as_complete(
-    runtime: Any, fake_openai: Any
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_openai.script(Truncate(chunks=["Your refund ", "will be "]))
-    assistant = with_openai(runtime, fake_openai.base_url)
+    assistant = with_openai(runtime, fake_openai.base_url, monkeypatch)
     conversation = await assistant.start_conversation(
         user_id=None, customer_id=CUSTOMER, role="agent"
     )

@@ -88,8 +88,13 @@ class CallRecord(SQLModel, table=True):
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 8), nullable=True))
     latency_ms: float = 0.0
     first_token_ms: float | None = None
-    cache_hit: str | None = Field(default=None, max_length=20)
+    cache_hit: str | None = Field(default=None, max_length=20)  # exact | semantic
     fallback_depth: int = 0
+    entry: str | None = Field(default=None, max_length=64)  # model entry of providers.yaml
+    retry: int = 0  # 0 the first try of an entry, 1 its first retry, ...
+    breaker_state: str | None = Field(default=None, max_length=20)
+    tier: str | None = Field(default=None, max_length=20)
+    route_reason: str | None = Field(default=None, max_length=300)
     ok: bool = True
     error: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, index=True)

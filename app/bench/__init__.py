@@ -1,0 +1,1 @@
+"""Benchmarks of the product, run by ``deskpilot bench``."""
