@@ -16,7 +16,7 @@ from chainlit.server import app as server_app
 
 from app.runtime import Runtime, build_runtime
 from app.settings import load_settings
-from app.ui.chainlit_calls import say
+from app.ui.chainlit_calls import remove_action, say
 from app.ui.customer_picker import CHANGE_ACTION, PICK_ACTION, customer_command
 from app.ui.picker_view import (
     ask_for_customer,
@@ -29,7 +29,7 @@ from app.ui.session import (
     current_viewer,
     user_metadata,
 )
-from app.ui.turn_view import run_turn
+from app.ui.turn_view import FEEDBACK_DOWN, FEEDBACK_UP, feedback_actions, run_turn
 from app.users import authenticate
 
 log = logging.getLogger(__name__)
@@ -123,3 +123,33 @@ async def on_change(action: cl.Action) -> None:
     viewer = current_viewer()
     if viewer is not None and viewer.is_staff:
         await ask_for_customer(viewer)
+
+
+@cl.action_callback(FEEDBACK_UP)
+async def on_helpful(action: cl.Action) -> None:
+    """A thumbs-up: recorded, and the answer may become a validated answer."""
+    await _feedback(action, 1)
+
+
+@cl.action_callback(FEEDBACK_DOWN)
+async def on_not_helpful(action: cl.Action) -> None:
+    """A thumbs-down: recorded for supervisors."""
+    await _feedback(action, -1)
+
+
+async def _feedback(action: cl.Action, value: int) -> None:
+    viewer = current_viewer()
+    message_id = action.payload.get("message_id")
+    if viewer is None or not isinstance(message_id, int):
+        return
+    conversation = current_conversation()
+    if conversation is None or not runtime().conversations.owns_message(
+        conversation.conversation_id, message_id
+    ):
+        return  # a browser can send any payload: only this chat's answers take feedback
+    await asyncio.to_thread(
+        runtime().feedback.record, message_id=message_id, user_id=viewer.user_id, value=value
+    )
+    for button in feedback_actions(message_id):
+        await remove_action(button)
+    await say("Thanks — your feedback was recorded." if value > 0 else "Thanks — noted for review.")

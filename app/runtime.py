@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlmodel import select
 
 from app.assistant import Assistant, AssistantConfig
 from app.conversations import ConversationStore
+from app.feedback import FeedbackService
 from app.ledger import Ledger
 from app.log_setup import quiet_libraries
 from app.offline import enforce_offline
@@ -41,6 +43,8 @@ class Runtime:
     database: Database
     assistant: Assistant
     conversations: ConversationStore
+    feedback: FeedbackService
+    embed_query: Callable[[str], Sequence[float]]  # the loaded MiniLM, for caches and tools
 
     @property
     def session_factory(self) -> SessionFactory:
@@ -120,7 +124,8 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
     )
     log.info("runtime ready: providers %s", ", ".join(providers.stacks))
-    return Runtime(settings, database, assistant, conversations)
+    feedback = FeedbackService(database.sessions, providers.semantic, providers.knowledge_scope)
+    return Runtime(settings, database, assistant, conversations, feedback, embedder.embed_query)
 
 
 def shared_store(settings: Settings) -> KeyValueStore:

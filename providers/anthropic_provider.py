@@ -40,12 +40,13 @@ class AnthropicProvider:
         base_url: str | None = None,
         name: str = "anthropic",
         timeout_s: float = 30.0,
+        connect_timeout_s: float = 10.0,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self.name = name
         self._owns_http_client = http_client is None
         # The read timeout also bounds the gap between two streamed events.
-        timeout = anthropic.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        timeout = anthropic.Timeout(timeout_s, connect=min(timeout_s, connect_timeout_s))
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=base_url,

@@ -45,12 +45,18 @@ def default_adapter(entry: ModelEntry, *, local: LocalResponder) -> ChatProvider
         from providers.openai_provider import OpenAIProvider
 
         return OpenAIProvider(
-            api_key=key, base_url=entry.resolved_base_url(), timeout_s=entry.timeouts.total_s
+            api_key=key,
+            base_url=entry.resolved_base_url(),
+            timeout_s=entry.timeouts.total_s,
+            connect_timeout_s=entry.timeouts.connect_s,
         )
     from providers.anthropic_provider import AnthropicProvider
 
     return AnthropicProvider(
-        api_key=key, base_url=entry.resolved_base_url(), timeout_s=entry.timeouts.total_s
+        api_key=key,
+        base_url=entry.resolved_base_url(),
+        timeout_s=entry.timeouts.total_s,
+        connect_timeout_s=entry.timeouts.connect_s,
     )
 
 
@@ -99,6 +105,45 @@ class ProviderSet:
         )
 
 
+def build_entry_stack(
+    adapter: ChatProvider,
+    entry: ModelEntry,
+    config: ProviderConfig,
+    *,
+    store: KeyValueStore,
+    limiter: BulkheadLimiter,
+    clock: Clock | None = None,
+    on_transition: Callable[[str, str, str], None] | None = None,
+) -> tuple[ChatProvider, Breaker]:
+    """The resilient stack of one model entry, and its breaker."""
+    clock = clock or SystemClock()
+    layer: ChatProvider = Instrumented(adapter, entry=entry.name, clock=clock)
+    t = entry.timeouts
+    layer = Timeouts(layer, first_token_s=t.first_token_s, stall_s=t.stall_s, total_s=t.total_s)
+    r = config.retry
+    policy = RetryPolicy(
+        max_attempts=r.max_attempts,
+        base_delay_s=r.base_delay_s,
+        max_delay_s=r.max_delay_s,
+        retry_after_cap_s=r.retry_after_cap_s,
+    )
+    layer = Retrying(layer, policy, clock)
+    b = config.breaker
+    breaker = Breaker(
+        layer,
+        key=entry.name,
+        store=store,
+        policy=BreakerPolicy(
+            failure_threshold=b.failure_threshold, window_s=b.window_s, open_s=b.open_s
+        ),
+        # The system clock means wall time, shared by every process on Redis.
+        clock=None if isinstance(clock, SystemClock) else clock,
+        on_transition=on_transition,
+    )
+    stack = Bulkhead(breaker, limiter=limiter, queue_timeout_s=config.bulkhead.queue_timeout_s)
+    return stack, breaker
+
+
 def build_provider_set(
     config: ProviderConfig,
     *,
@@ -123,32 +168,15 @@ def build_provider_set(
         if entry.provider == "local":
             stacks[entry.name] = Instrumented(adapter, entry=entry.name, clock=clock)
             continue
-        layer: ChatProvider = Instrumented(adapter, entry=entry.name, clock=clock)
-        t = entry.timeouts
-        layer = Timeouts(layer, first_token_s=t.first_token_s, stall_s=t.stall_s, total_s=t.total_s)
-        r = config.retry
-        policy = RetryPolicy(
-            max_attempts=r.max_attempts,
-            base_delay_s=r.base_delay_s,
-            max_delay_s=r.max_delay_s,
-            retry_after_cap_s=r.retry_after_cap_s,
-        )
-        layer = Retrying(layer, policy, clock)
-        b = config.breaker
-        breaker = Breaker(
-            layer,
-            key=entry.name,
-            store=store,
-            policy=BreakerPolicy(
-                failure_threshold=b.failure_threshold, window_s=b.window_s, open_s=b.open_s
-            ),
-            clock=None if isinstance(clock, SystemClock) else clock,
-            on_transition=on_transition,
-        )
-        breakers[entry.name] = breaker
         limiter = limiters.setdefault(entry.provider, BulkheadLimiter(entry.max_in_flight))
-        stacks[entry.name] = Bulkhead(
-            breaker, limiter=limiter, queue_timeout_s=config.bulkhead.queue_timeout_s
+        stacks[entry.name], breakers[entry.name] = build_entry_stack(
+            adapter,
+            entry,
+            config,
+            store=store,
+            limiter=limiter,
+            clock=clock,
+            on_transition=on_transition,
         )
     semantic = (
         SemanticCache(store, embed, threshold=config.cache.semantic_threshold)

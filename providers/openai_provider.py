@@ -34,12 +34,13 @@ class OpenAIProvider:
         base_url: str | None = None,
         name: str = "openai",
         timeout_s: float = 30.0,
+        connect_timeout_s: float = 10.0,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.name = name
         self._owns_http_client = http_client is None
         # The read timeout also bounds the gap between two streamed chunks.
-        timeout = openai.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        timeout = openai.Timeout(timeout_s, connect=min(timeout_s, connect_timeout_s))
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,

@@ -146,6 +146,16 @@ async def _agent_session(page: Page, live_app: LiveApp, tmp_path: Path) -> None:
         await expect(page.locator(SIDE_TITLE)).to_contain_text(source_names[0])
         await expect(page.locator(SIDE_CONTENT)).not_to_be_empty(timeout=UI_TIMEOUT_MS)
         await page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+
+        # Feedback: a thumbs-up is recorded and both buttons go away.
+        helpful = page.get_by_role("button", name=re.compile("Helpful$"))
+        await helpful.last.click()
+        await expect(page.get_by_text("your feedback was recorded")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        await expect(page.get_by_role("button", name=re.compile("helpful$", re.I))).to_have_count(
+            0, timeout=UI_TIMEOUT_MS
+        )
     except BaseException:
         await page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         print(f"screenshot: {tmp_path / 'failure.png'}\n--- server log ---\n{live_app.log_tail()}")

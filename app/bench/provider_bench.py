@@ -31,14 +31,11 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.bench.fake_server_process import fake_openai_process
 from providers.base import ChatProvider, Message
-from providers.breaker import Breaker, BreakerPolicy
-from providers.bulkhead import Bulkhead, BulkheadLimiter
-from providers.config import BreakerSettings, BulkheadSettings, RetrySettings, TimeoutSettings
-from providers.instrumented import Instrumented
+from providers.bulkhead import BulkheadLimiter
+from providers.config import load_config
+from providers.factory import build_entry_stack
 from providers.openai_provider import OpenAIProvider
-from providers.retrying import Retrying, RetryPolicy
 from providers.state import InProcessStore
-from providers.timeouts import Timeouts
 from providers.trace import tracing
 
 TARGET_P50_MS = 1.0
@@ -137,37 +134,18 @@ class ProviderBenchResult:
         }
 
 
-def build_stack(adapter: ChatProvider, *, entry: str = "bench") -> ChatProvider:
-    """The per-entry wrapper stack around ``adapter``, with the configuration's defaults."""
-    timeouts, retry = TimeoutSettings(), RetrySettings()
-    breaker, bulkhead = BreakerSettings(), BulkheadSettings()
-    layer: ChatProvider = Instrumented(adapter, entry=entry)
-    layer = Timeouts(
-        layer,
-        first_token_s=timeouts.first_token_s,
-        stall_s=timeouts.stall_s,
-        total_s=timeouts.total_s,
-    )
-    layer = Retrying(
-        layer,
-        RetryPolicy(
-            max_attempts=retry.max_attempts,
-            base_delay_s=retry.base_delay_s,
-            max_delay_s=retry.max_delay_s,
-            retry_after_cap_s=retry.retry_after_cap_s,
-        ),
-    )
-    layer = Breaker(
-        layer,
-        key=entry,
+def build_stack(adapter: ChatProvider, *, entry: str = "openai-standard") -> ChatProvider:
+    """The app's own stack for a model entry of the shipped configuration, around ``adapter``."""
+    config = load_config()
+    model_entry = next(m for m in config.models if m.name == entry)
+    stack, _ = build_entry_stack(
+        adapter,
+        model_entry,
+        config,
         store=InProcessStore(),
-        policy=BreakerPolicy(
-            failure_threshold=breaker.failure_threshold,
-            window_s=breaker.window_s,
-            open_s=breaker.open_s,
-        ),
+        limiter=BulkheadLimiter(model_entry.max_in_flight),
     )
-    return Bulkhead(layer, limiter=BulkheadLimiter(16), queue_timeout_s=bulkhead.queue_timeout_s)
+    return stack
 
 
 def run_provider_bench(

@@ -28,6 +28,11 @@ async def remove_actions(message: cl.Message) -> None:
     await message.remove_actions()  # type: ignore[no-untyped-call]
 
 
+async def remove_action(action: cl.Action) -> None:
+    """Take one button away (matched by its id)."""
+    await action.remove()  # type: ignore[no-untyped-call]
+
+
 async def show_step(name: str, output: str) -> cl.Step:
     """Show a finished, collapsed step nested under the current run (the user's message)."""
     step = cl.Step(name=name, type="retrieval", default_open=False, show_input=False)

@@ -27,12 +27,36 @@ async def _show_context(event: ContextReady) -> cl.Step:
     return await show_step("Context", context_markdown(event))
 
 
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+
+
+def feedback_actions(message_id: int | None) -> list[cl.Action]:
+    """Thumbs up and down under an answer (none for an answer that was not stored)."""
+    if message_id is None:
+        return []
+    payload = {"message_id": message_id}
+    # Fixed ids, so that one click can take both buttons away.
+    return [
+        cl.Action(
+            name=FEEDBACK_UP, payload=payload, label="👍 Helpful", id=f"{FEEDBACK_UP}-{message_id}"
+        ),
+        cl.Action(
+            name=FEEDBACK_DOWN,
+            payload=payload,
+            label="👎 Not helpful",
+            id=f"{FEEDBACK_DOWN}-{message_id}",
+        ),
+    ]
+
+
 async def _finish(message: cl.Message, result: TurnResult) -> None:
-    """Replace the streamed text with the final answer and attach the source passages."""
+    """Replace the streamed text with the final answer; attach sources and feedback buttons."""
     view = answer_view(result, streamed=message.content)
     message.content = view.content
     texts = [cl.Text(name=e.name, content=e.content, display="side") for e in view.elements]
     attach_texts(message, texts)
+    message.actions = feedback_actions(result.message_id)
     await send(message)
 
 
