@@ -59,11 +59,14 @@ def judge(answer: StreamedAnswer, route: Route) -> TurnOutcome:
         return TurnOutcome(None, True, FAILED_TEXT, None, fallback_text=FAILED_TEXT)
     first = route.entries[0]
     if final.cache_hit:
+        earlier = "similar earlier answers" if final.cache_hit == "semantic" else "earlier answers"
+        if final.fallback_depth == 0:  # served before the call, by configuration
+            notice = f"Answered from {earlier}; no model was asked."
+            return TurnOutcome(final, True, notice, "cache")
         return TurnOutcome(
             final,
             True,
-            f"Answered from {'similar ' if final.cache_hit == 'semantic' else ''}earlier "
-            "answers: the language model was not asked.",
+            f"The language model is unavailable right now; this answer comes from {earlier}.",
             "cache",
         )
     if final.entry == first.name:

@@ -113,6 +113,8 @@ class AnthropicProvider:
             async for event in sdk_stream:
                 if event.type == "message_start":
                     input_tokens = event.message.usage.input_tokens
+                    # Reported now, so a stream cut short still accounts for the billed input.
+                    yield Chunk("", usage=Usage(input_tokens, 0))
                     output_tokens = event.message.usage.output_tokens
                 elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                     if event.delta.text:

@@ -42,7 +42,7 @@ from providers.base import (
 )
 from providers.clock import Clock, SystemClock
 from providers.state import KeyValueStore
-from providers.trace import current_trace
+from providers.trace import current_trace, record_refusal
 
 BreakerState = Literal["closed", "open", "half_open"]
 TransitionHook = Callable[[str, str, str], None]
@@ -149,7 +149,7 @@ class Breaker:
         temperature: float,
     ) -> Completion:
         """Answer through ``inner`` unless the circuit is open."""
-        probe = self._admit()
+        probe = self._admit(model)
         try:
             completion = await self.inner.complete(
                 messages, model=model, max_tokens=max_tokens, temperature=temperature
@@ -177,7 +177,7 @@ class Breaker:
     async def _stream(
         self, messages: Sequence[Message], model: str, max_tokens: int, temperature: float
     ) -> AsyncGenerator[Chunk, None]:
-        probe = self._admit()
+        probe = self._admit(model)
         settled = False
         inner: AsyncIterator[Chunk] | None = None
         try:
@@ -205,20 +205,30 @@ class Breaker:
             if closer is not None:
                 await closer()
 
-    def _admit(self) -> float | None:
+    def _refuse(self, model: str, state: str) -> CircuitOpen:
+        record_refusal(
+            provider=self.name,
+            model=model,
+            entry=self.key,
+            error="CircuitOpen",
+            breaker_state=state,
+        )
+        return CircuitOpen(f"circuit {state.replace('_', '-')} for {self.key}", provider=self.name)
+
+    def _admit(self, model: str) -> float | None:
         """Let a call through (returning its probe time when half-open) or raise ``CircuitOpen``."""
         now = self._now()
         record = self._load()
         if record.state == "open":
             if not self._cooled_down(record, now):
-                raise CircuitOpen(f"circuit open for {self.key}", provider=self.name)
+                raise self._refuse(model, "open")
             self._move(record, "half_open", now)
         probe: float | None = None
         if record.state == "half_open":
             # A probe older than open_s belongs to a process that died or a call that hung.
             live = [t for t in record.probes if 0 <= now - t < self.policy.open_s]
             if len(live) >= self.policy.half_open_max_calls:
-                raise CircuitOpen(f"circuit half-open for {self.key}", provider=self.name)
+                raise self._refuse(model, "half_open")
             probe = now
             record.probes = [*live, now]
             self._write(record, "half_open")

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
 from providers.base import BulkheadFull, ChatProvider, Chunk, Completion, Message
+from providers.trace import record_refusal
 
 
 class BulkheadLimiter:
@@ -80,7 +81,12 @@ class Bulkhead:
     """A ``ChatProvider`` that calls ``inner`` only while holding a slot of ``limiter``."""
 
     def __init__(
-        self, inner: ChatProvider, *, limiter: BulkheadLimiter, queue_timeout_s: float
+        self,
+        inner: ChatProvider,
+        *,
+        limiter: BulkheadLimiter,
+        queue_timeout_s: float,
+        entry: str = "",
     ) -> None:
         if queue_timeout_s < 0:
             raise ValueError("queue_timeout_s must not be negative")
@@ -88,6 +94,7 @@ class Bulkhead:
         self.name = inner.name
         self.limiter = limiter
         self.queue_timeout_s = queue_timeout_s
+        self.entry = entry
 
     async def complete(
         self,
@@ -98,7 +105,7 @@ class Bulkhead:
         temperature: float,
     ) -> Completion:
         """Answer through ``inner`` once a slot is free."""
-        await self._acquire()
+        await self._acquire(model)
         try:
             return await self.inner.complete(
                 messages, model=model, max_tokens=max_tokens, temperature=temperature
@@ -120,7 +127,7 @@ class Bulkhead:
     async def _stream(
         self, messages: Sequence[Message], model: str, max_tokens: int, temperature: float
     ) -> AsyncGenerator[Chunk, None]:
-        await self._acquire()
+        await self._acquire(model)
         inner: AsyncIterator[Chunk] | None = None
         try:
             inner = self.inner.stream(
@@ -136,9 +143,10 @@ class Bulkhead:
             finally:
                 self.limiter.release()
 
-    async def _acquire(self) -> None:
+    async def _acquire(self, model: str) -> None:
         try:
             await self.limiter.acquire(self.queue_timeout_s)
         except BulkheadFull as err:
             err.provider = self.name
+            record_refusal(provider=self.name, model=model, entry=self.entry, error="BulkheadFull")
             raise

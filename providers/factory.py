@@ -140,7 +140,12 @@ def build_entry_stack(
         clock=None if isinstance(clock, SystemClock) else clock,
         on_transition=on_transition,
     )
-    stack = Bulkhead(breaker, limiter=limiter, queue_timeout_s=config.bulkhead.queue_timeout_s)
+    stack = Bulkhead(
+        breaker,
+        limiter=limiter,
+        queue_timeout_s=config.bulkhead.queue_timeout_s,
+        entry=entry.name,
+    )
     return stack, breaker
 
 

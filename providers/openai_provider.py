@@ -15,13 +15,24 @@ import httpx
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from providers.base import Chunk, Completion, Message, ProviderError, StreamInterrupted, Usage
+from providers.base import (
+    Chunk,
+    Completion,
+    Message,
+    ProviderError,
+    ProviderUnavailable,
+    StreamInterrupted,
+    Usage,
+)
 from providers.openai_errors import translate_openai_error
 
 log = logging.getLogger(__name__)
 
 # Reasoning models accept only the default temperature and reject any other value with a 400.
 _FIXED_TEMPERATURE_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+# Everything a stream read can raise that means "the stream broke": the SDK parses each event
+# with ``json.loads`` and lets its ``ValueError`` through when a data line is not JSON.
+_STREAM_ERRORS = (openai.OpenAIError, ValueError)
 
 
 class OpenAIProvider:
@@ -116,7 +127,7 @@ class OpenAIProvider:
                     if choice.delta.content:
                         pieces += 1
                         yield Chunk(choice.delta.content)
-        except openai.OpenAIError as err:
+        except _STREAM_ERRORS as err:
             if finish_reason is None:
                 raise self._broken(err, pieces) from None
             # The answer was complete; only the trailing usage report was lost.
@@ -130,10 +141,14 @@ class OpenAIProvider:
             )
         yield Chunk("", finish_reason=finish_reason, usage=usage)
 
-    def _broken(self, err: openai.OpenAIError, pieces: int) -> ProviderError:
+    def _broken(self, err: Exception, pieces: int) -> ProviderError:
         """The error for a stream that failed midway: partial text makes it an interruption."""
-        if pieces == 0:
+        if pieces == 0 and isinstance(err, openai.OpenAIError):
             return translate_openai_error(err, self.name)
+        if pieces == 0:
+            return ProviderUnavailable(
+                f"{self.name}: malformed stream ({type(err).__name__})", provider=self.name
+            )
         return StreamInterrupted(
             f"{self.name}: stream broke off after {pieces} chunks ({type(err).__name__})",
             provider=self.name,

@@ -110,3 +110,30 @@ def tracing() -> Iterator[CallTrace]:
     """A new trace active for the ``with`` block only."""
     with use_trace(CallTrace()) as trace:
         yield trace
+
+
+def record_refusal(
+    *, provider: str, model: str, entry: str, error: str, breaker_state: str | None = None
+) -> None:
+    """Record a call a guard refused before it reached the provider (open circuit, full queue).
+
+    The refusal names its model entry, so the ledger can say which entry was skipped and why.
+    """
+    trace = current_trace()
+    if trace is None:
+        return
+    trace.record(
+        Attempt(
+            provider=provider,
+            model=model,
+            ok=False,
+            error=error,
+            usage=None,
+            latency_ms=0.0,
+            fallback_depth=trace.fallback_depth,
+            first_token_ms=None,
+            entry=entry,
+            retry=trace.retry,
+            breaker_state=breaker_state,
+        )
+    )

@@ -11,6 +11,7 @@ from providers.base import BulkheadFull, Chunk, Completion, Message, Usage
 from providers.bulkhead import Bulkhead, BulkheadLimiter
 from providers.fallback import Fallback
 from providers.local_responder import LocalResponder
+from providers.trace import tracing
 
 MESSAGES = [Message("user", "Where is my parcel?")]
 
@@ -76,11 +77,14 @@ async def test_a_call_that_waits_too_long_gets_bulkhead_full_without_reaching_th
 ):
     inner = Gated()
     limiter = BulkheadLimiter(2)
-    bulkhead = Bulkhead(inner, limiter=limiter, queue_timeout_s=0.05)
+    bulkhead = Bulkhead(inner, limiter=limiter, queue_timeout_s=0.05, entry="openai-standard")
     busy = [asyncio.create_task(ask(bulkhead)) for _ in range(2)]
     await settle()
-    with pytest.raises(BulkheadFull) as full:
+    with tracing() as trace, pytest.raises(BulkheadFull) as full:
         await ask(bulkhead)
+    assert [(a.entry, a.ok, a.error) for a in trace.attempts] == [
+        ("openai-standard", False, "BulkheadFull")
+    ], "the refusal is on the record, naming the entry it turned away"
     assert full.value.retryable is False
     assert full.value.provider == "openai"
     assert inner.started == 2

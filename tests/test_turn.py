@@ -6,20 +6,16 @@ import json
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.assistant import Assistant
 from app.errors import CustomerNotFound
-from app.storage.tables import CallRecord, ChatMessage
+from app.storage.tables import ChatMessage
 from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from context.crm_tables import Customer
 from guardrails import InputRejected
-from providers import LocalResponder
-from providers.config import ProviderConfig
-from providers.factory import build_provider_set
-from providers.routing import Router
-from providers.state import InProcessStore
 from tests.fakes.openai_server import Fail, Reply, Truncate
+from tests.provider_setup import assistant_with, ledger_rows, openai_entry
 
 pytestmark = pytest.mark.slow
 CUSTOMER = "CUS-10001"
@@ -35,17 +31,6 @@ async def run_turn(
     return events, result
 
 
-def ledger_rows(runtime: Any, conversation: int) -> list[CallRecord]:
-    with runtime.session_factory() as session:
-        return list(
-            session.exec(
-                select(CallRecord)
-                .where(CallRecord.conversation_id == conversation)
-                .order_by(col(CallRecord.id))
-            ).all()
-        )
-
-
 def customer(runtime: Any) -> Customer:
     with runtime.session_factory() as session:
         found = session.get(Customer, CUSTOMER)
@@ -55,39 +40,7 @@ def customer(runtime: Any) -> Customer:
 
 def with_openai(runtime: Any, base_url: str, monkeypatch: pytest.MonkeyPatch) -> Assistant:
     """The runtime's assistant with an OpenAI entry (against the fake) before the local one."""
-    monkeypatch.setenv("DESKPILOT_TEST_OPENAI_KEY", "sk-test")
-    config = ProviderConfig.model_validate(
-        {
-            "version": 1,
-            "models": [
-                {
-                    "name": "openai-standard",
-                    "provider": "openai",
-                    "model": "gpt-4o-mini",
-                    "tier": "standard",
-                    "api_key_env": "DESKPILOT_TEST_OPENAI_KEY",
-                    "base_url": base_url,
-                    "timeouts": {"first_token_s": 2, "stall_s": 2, "total_s": 5},
-                },
-                {
-                    "name": "local",
-                    "provider": "local",
-                    "model": "local-responder",
-                    "tier": "economy",
-                },
-            ],
-            "tasks": {
-                "agent_reply": "standard",
-                "customer_reply": "standard",
-                "triage": "economy",
-                "summary": "economy",
-            },
-            "retry": {"max_attempts": 2, "base_delay_s": 0.01, "max_delay_s": 0.02},
-        }
-    )
-    local = next(a for a in runtime.assistant.providers.adapters if isinstance(a, LocalResponder))
-    providers = build_provider_set(config, store=InProcessStore(), local=local)
-    return runtime.assistant.with_providers(providers, Router(config))
+    return assistant_with(runtime, [openai_entry(base_url)], monkeypatch)
 
 
 async def test_local_turn_streams_a_grounded_answer_and_records_everything(runtime: Any) -> None:

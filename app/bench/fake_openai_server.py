@@ -4,8 +4,8 @@ It lives in the product (not under ``tests/``) because ``deskpilot bench provide
 run time; ``tests.fakes.openai_server`` re-exports it. Clients run the real ``openai`` SDK against
 it, so adapters are exercised over real HTTP and SSE. The server runs uvicorn in a background
 thread on 127.0.0.1 and a free port. Each POST to ``/v1/chat/completions`` takes the next
-scripted behaviour (``Reply``, ``Fail`` or ``Truncate``); when the script is empty the
-``default`` behaviour answers. Every request body is recorded (parsed JSON) in ``requests`` so
+scripted behaviour (``Reply``, ``Fail``, ``Truncate`` or ``Malformed``); when the script is empty
+the ``default`` behaviour answers. Every request body is recorded (parsed JSON) in ``requests`` so
 egress tests can check exactly what left the process.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["Behaviour", "Fail", "FakeOpenAI", "Reply", "Truncate", "run_fake_openai"]
+__all__ = ["Behaviour", "Fail", "FakeOpenAI", "Malformed", "Reply", "Truncate", "run_fake_openai"]
 
 Scope = MutableMapping[str, Any]
 Event = MutableMapping[str, Any]
@@ -67,7 +67,22 @@ class Truncate:
     delay_s: float = 0.0
 
 
-Behaviour = Reply | Fail | Truncate
+@dataclass(frozen=True)
+class Malformed:
+    """A stream that sends some chunks, then a data line that is not JSON, then ends normally.
+
+    After the broken line come the finish chunk, the usage chunk and ``[DONE]``, as when a proxy
+    mangled one event of an otherwise good stream.
+    """
+
+    chunks: list[str] = field(default_factory=lambda: ["Partial ", "answer "])
+    line: str = 'data: {"id": "chatcmpl-fake", "choices": [{"ind'
+    prompt_tokens: int = 12
+    completion_tokens: int = 5
+    delay_s: float = 0.0
+
+
+Behaviour = Reply | Fail | Truncate | Malformed
 
 
 class _AbortConnection(Exception):
@@ -148,6 +163,9 @@ class FakeOpenAI:
             }
         )
         await asyncio.sleep(behaviour.delay_s)
+        if isinstance(behaviour, Malformed):
+            await self._malformed(request, behaviour, model, send)
+            return
         if isinstance(behaviour, Truncate):
             for piece in behaviour.chunks:
                 await _send_event(send, _chunk(model, {"content": piece}, None))
@@ -166,8 +184,22 @@ class FakeOpenAI:
             await _send_event(send, usage_chunk)
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
+    async def _malformed(
+        self, request: dict[str, Any], behaviour: Malformed, model: str, send: Send
+    ) -> None:
+        for piece in behaviour.chunks:
+            await _send_event(send, _chunk(model, {"content": piece}, None))
+        raw = f"{behaviour.line}\n\n".encode()
+        await send({"type": "http.response.body", "body": raw, "more_body": True})
+        await _send_event(send, _chunk(model, {}, "stop"))
+        if (request.get("stream_options") or {}).get("include_usage"):
+            usage_chunk = _chunk(model, None, None)
+            usage_chunk["usage"] = _usage(behaviour)
+            await _send_event(send, usage_chunk)
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
-def _usage(reply: Reply) -> dict[str, int]:
+
+def _usage(reply: Reply | Malformed) -> dict[str, int]:
     return {
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,

@@ -4,9 +4,10 @@ from app.bench.fake_openai_server import (
     Behaviour,
     Fail,
     FakeOpenAI,
+    Malformed,
     Reply,
     Truncate,
     run_fake_openai,
 )
 
-__all__ = ["Behaviour", "Fail", "FakeOpenAI", "Reply", "Truncate", "run_fake_openai"]
+__all__ = ["Behaviour", "Fail", "FakeOpenAI", "Malformed", "Reply", "Truncate", "run_fake_openai"]
