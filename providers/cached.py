@@ -121,9 +121,12 @@ class Cached:
         clock: Clock | None = None,
         never_store_from: Collection[str] = ("local",),
         name: str = "cached",
+        semantic_first: CacheFallback | None = None,
     ) -> None:
         self.inner = inner
         self.exact = exact
+        # Validated answers looked up by meaning before the call, where so configured.
+        self.semantic_first = semantic_first
         self.key_for = key_for
         self.serve_before_call = serve_before_call
         self.clock = clock or SystemClock()
@@ -138,7 +141,7 @@ class Cached:
         """The cached answer on an exact hit, else the inner provider's (stored when complete)."""
         started = self.clock.monotonic()
         key = self.key_for(messages)
-        served = self._hit(key)
+        served = await self._before_call(key, messages)
         if served is not None:
             _record(served, started, self.clock, depth=0)
             return _completion(served, started, self.clock)
@@ -161,7 +164,7 @@ class Cached:
     ) -> AsyncGenerator[Chunk, None]:
         started = self.clock.monotonic()
         key = self.key_for(messages)
-        served = self._hit(key)
+        served = await self._before_call(key, messages)
         if served is not None:
             _record(served, started, self.clock, depth=0)
             async for chunk in _serve_stream(served):
@@ -193,11 +196,17 @@ class Cached:
         if not from_cache:
             self._store(key, "".join(parts), finish, provider, answer_model)
 
-    def _hit(self, key: CacheKey | None) -> _Served | None:
-        if key is None or not self.serve_before_call:
+    async def _before_call(
+        self, key: CacheKey | None, messages: Sequence[Message]
+    ) -> _Served | None:
+        if not self.serve_before_call:
             return None
-        answer = self.exact.get(key)
-        return None if answer is None else _Served(answer.text, answer.model, "exact")
+        answer = None if key is None else self.exact.get(key)
+        if answer is not None:
+            return _Served(answer.text, answer.model, "exact")
+        if self.semantic_first is not None:
+            return await self.semantic_first.find(messages, allow_stale=False)
+        return None
 
     def _store(
         self, key: CacheKey, text: str, finish: str | None, provider: str, model: str
@@ -267,9 +276,16 @@ class CacheFallback:
             yield chunk
 
     async def _find(self, messages: Sequence[Message]) -> _Served:
+        served = await self.find(messages, allow_stale=True)
+        if served is None:
+            raise CacheMiss("no cached answer for this request", provider=self.name)
+        return served
+
+    async def find(self, messages: Sequence[Message], *, allow_stale: bool) -> _Served | None:
+        """An exact (stale ones if allowed) or validated semantic answer, or None."""
         if self.exact is not None:
             key = self.key_for(messages)
-            answer = None if key is None else self.exact.get(key, allow_stale=True)
+            answer = None if key is None else self.exact.get(key, allow_stale=allow_stale)
             if answer is not None:
                 return _Served(answer.text, answer.model, "exact")
         if self.semantic is not None:
@@ -282,4 +298,4 @@ class CacheFallback:
                 )
                 if hit is not None:
                     return _Served(hit.answer, SEMANTIC_MODEL, "semantic", hit.similarity)
-        raise CacheMiss("no cached answer for this request", provider=self.name)
+        return None

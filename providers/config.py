@@ -104,6 +104,8 @@ class CacheSettings(_Strict):
 
     exact_ttl_s: float = Field(3600.0, gt=0)
     serve_before_call: bool = False
+    # Validated answers by meaning before the call too (needs serve_before_call).
+    semantic_before_call: bool = False
     semantic_threshold: float = Field(0.9, gt=0, le=1)
 
 

@@ -77,31 +77,25 @@ class ProviderSet:
         key_for = key_builder(prompt=prompt, tier=route.tier)
         models = [(self.stacks[e.name], e.model) for e in route.entries if e.provider != "local"]
         local = [(self.stacks[e.name], e.model) for e in route.entries if e.provider == "local"]
-        entries = list(models)
-        if models:
-            # Cached answers stand in for the models only when there were models to stand in for.
-            entries.append(
-                (
-                    CacheFallback(
-                        self.exact,
-                        self.semantic,
-                        key_for=key_for,
-                        semantic_query_for=functools.partial(
-                            semantic_query, knowledge_scope=self.knowledge_scope
-                        ),
-                    ),
-                    "cache",
-                )
-            )
-        entries += local
-        chain = Fallback(entries[0], *entries[1:])
         if not models:
-            return chain
+            return Fallback(local[0], *local[1:])
+        # Cached answers stand in for the models only when there were models to stand in for.
+        cached_answers = CacheFallback(
+            self.exact,
+            self.semantic,
+            key_for=key_for,
+            semantic_query_for=functools.partial(
+                semantic_query, knowledge_scope=self.knowledge_scope
+            ),
+        )
+        entries = [*models, (cached_answers, "cache"), *local]
+        settings = self.config.cache
         return Cached(
-            chain,
+            Fallback(entries[0], *entries[1:]),
             self.exact,
             key_for=key_for,
-            serve_before_call=self.config.cache.serve_before_call,
+            serve_before_call=settings.serve_before_call,
+            semantic_first=cached_answers if settings.semantic_before_call else None,
         )
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def setup(
-    runtime: Any, base_url: str, monkeypatch: pytest.MonkeyPatch
+    runtime: Any, base_url: str, monkeypatch: pytest.MonkeyPatch, **cache: object
 ) -> tuple[Assistant, ProviderSet]:
     """An assistant over one OpenAI entry (the fake) and the local responder, with both caches."""
     monkeypatch.setenv("DESKPILOT_TEST_OPENAI_KEY", "sk-test")
@@ -47,6 +47,7 @@ def setup(
                 t: "standard" for t in ("agent_reply", "customer_reply", "triage", "summary")
             },
             "retry": {"max_attempts": 1},
+            "cache": cache,
         }
     )
     local = next(a for a in runtime.assistant.providers.adapters if isinstance(a, LocalResponder))
@@ -107,6 +108,28 @@ async def test_private_answers_stay_with_their_customer_and_thumbs_down_validate
     assert same.fallback == "cache" and "ORD-201109" in same.answer
     warranty = await ask(assistant, "CUS-10003", "How long is the warranty on headphones?")
     assert warranty.provider == "local", "a thumbs-down answer is never served"
+
+
+async def test_where_configured_validated_answers_are_served_before_calling_the_model(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant, providers = setup(
+        runtime,
+        fake_openai.base_url,
+        monkeypatch,
+        serve_before_call=True,
+        semantic_before_call=True,
+    )
+    feedback = FeedbackService(runtime.session_factory, providers.semantic, "knowledge")
+    fake_openai.script(Reply(text="Gift cards never expire."))
+    first = await ask(assistant, "CUS-10001", "Do gift cards expire?")
+    assert first.message_id is not None
+    feedback.record(message_id=first.message_id, user_id=None, value=1)
+
+    again = await ask(assistant, "CUS-10004", "do gift cards expire")
+    assert again.answer == "Gift cards never expire." and again.fallback == "cache"
+    assert again.notice and "no model was asked" in again.notice
+    assert len(fake_openai.requests) == 1, "the model was not called for the validated question"
 
 
 def test_feedback_refuses_bad_values_and_unknown_answers(runtime: Any) -> None:
