@@ -13,23 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
+from app.bench.scripted_server import (
+    AbortConnection,
+    Receive,
+    Scope,
+    ScriptedServer,
+    Send,
+    read_body,
+    serve_in_thread,
+    split_words,
+)
 
 __all__ = ["Behaviour", "Fail", "FakeOpenAI", "Malformed", "Reply", "Truncate", "run_fake_openai"]
-
-Scope = MutableMapping[str, Any]
-Event = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Event]]
-Send = Callable[[Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -85,57 +86,19 @@ class Malformed:
 Behaviour = Reply | Fail | Truncate | Malformed
 
 
-class _AbortConnection(Exception):
-    """Raised inside the ASGI app so uvicorn drops the connection mid-response."""
-
-
-def _split_words(text: str) -> list[str]:
-    """Split text into word-sized stream pieces that concatenate back to the text."""
-    pieces: list[str] = []
-    for word in text.split(" "):
-        pieces.append(word if not pieces else " " + word)
-    return [p for p in pieces if p] or [text]
-
-
-class FakeOpenAI:
+class FakeOpenAI(ScriptedServer[Behaviour]):
     """The running fake server: its ``base_url``, recorded ``requests`` and the script queue."""
-
-    def __init__(self, default: Behaviour) -> None:
-        self.base_url = ""
-        self.requests: list[dict[str, Any]] = []
-        self.request_headers: list[dict[str, str]] = []
-        self.default = default
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, in order."""
-        with self._lock:
-            self._script.extend(behaviours)
-
-    def _next(self) -> Behaviour:
-        with self._lock:
-            return self._script.popleft() if self._script else self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            event = await receive()
-            body += event.get("body", b"")
-            if not event.get("more_body"):
-                break
+        body = await read_body(receive)
         if scope["method"] != "POST" or not scope["path"].endswith("/chat/completions"):
             await _send_json(send, 404, {"error": {"message": "not found"}})
             return
         request = json.loads(body or b"{}")
-        with self._lock:
-            self.requests.append(request)
-            self.request_headers.append(
-                {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            )
+        self._remember(scope, request)
         await self._answer(request, self._next(), send)
 
     async def _answer(self, request: dict[str, Any], behaviour: Behaviour, send: Send) -> None:
@@ -170,10 +133,10 @@ class FakeOpenAI:
             for piece in behaviour.chunks:
                 await _send_event(send, _chunk(model, {"content": piece}, None))
             if behaviour.abort:
-                raise _AbortConnection("scripted truncation")
+                raise AbortConnection("scripted truncation")
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        pieces = behaviour.chunks if behaviour.chunks is not None else _split_words(behaviour.text)
+        pieces = behaviour.chunks if behaviour.chunks is not None else split_words(behaviour.text)
         await _send_event(send, _chunk(model, {"role": "assistant", "content": ""}, None))
         for piece in pieces:
             await _send_event(send, _chunk(model, {"content": piece}, None))
@@ -254,23 +217,6 @@ async def _send_json(
 def run_fake_openai(default: Behaviour | None = None) -> Iterator[FakeOpenAI]:
     """Run a fake OpenAI server in a background thread for the duration of the block."""
     fake = FakeOpenAI(default or Reply())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(fake, log_level="critical", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("fake OpenAI server did not start")
-        time.sleep(0.01)
-    fake.base_url = f"http://127.0.0.1:{port}/v1"
-    try:
+    with serve_in_thread(fake, name="OpenAI") as port:
+        fake.base_url = f"http://127.0.0.1:{port}/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
