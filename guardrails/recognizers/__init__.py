@@ -1,0 +1,44 @@
+"""Recognizers beyond Presidio's defaults: addresses, postcodes, birth dates, accounts, names."""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer
+from spacy.language import Language
+
+from guardrails.everyday_terms import ordinary_words
+from guardrails.recognizers.addresses import postcode_recognizer, street_address_recognizer
+from guardrails.recognizers.cards import card_recognizer
+from guardrails.recognizers.names import CaseNormalisedNameRecognizer, NameContextRecognizer
+from guardrails.recognizers.personal_numbers import (
+    account_number_recognizer,
+    date_of_birth_recognizer,
+)
+from guardrails.recognizers.proper_noun_runs import ProperNounRunRecognizer
+
+# Presidio's default phone regions plus the European ones support messages come from.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "BE", "AT", "CH", "CA", "AU", "IN")
+
+
+def phone_recognizer() -> EntityRecognizer:
+    """Presidio's phone recognizer over more regions (replaces its default one)."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    return PhoneRecognizer(supported_regions=PHONE_REGIONS)
+
+
+def extra_recognizers(nlp: Language | None) -> list[EntityRecognizer]:
+    """The recognizers to add to the analyzer; ``nlp`` (its spaCy pipeline) adds the case pass."""
+    words = ordinary_words()
+    recognizers: list[EntityRecognizer] = [
+        street_address_recognizer(),
+        postcode_recognizer(),
+        date_of_birth_recognizer(),
+        account_number_recognizer(),
+        card_recognizer(),
+        phone_recognizer(),
+        NameContextRecognizer(words),
+        ProperNounRunRecognizer(words),
+    ]
+    if nlp is not None:
+        recognizers.append(CaseNormalisedNameRecognizer(nlp, words))
+    return recognizers
