@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -180,7 +181,9 @@ class Pseudonymiser:
             for piece in subtract(span, everyday if span.entity_type == "PERSON" else holes, text)
             if piece.entity_type != "PERSON" or self._could_be_name(text[piece.start : piece.end])
         ]
-        chosen = sorted(known + pick_non_overlapping(remaining, known), key=lambda s: s.start)
+        chosen = _with_leading_plus(
+            sorted(known + pick_non_overlapping(remaining, known), key=lambda s: s.start), text
+        )
 
         parts: list[str] = []
         position = 0
@@ -225,3 +228,19 @@ class Pseudonymiser:
             # spaCy's small model calls "Order ORD-200001" a PERSON; names carry no digits.
             and not (s.entity_type == "PERSON" and _has_digit(text[s.start : s.end]))
         ]
+
+
+def _with_leading_plus(spans: list[Span], text: str) -> list[Span]:
+    """Phone spans that begin just after a "+" take the "+" in: "+<PHONE_NUMBER_1>" would read
+    oddly and tell the model the number was international."""
+    fixed: list[Span] = []
+    for span in spans:
+        previous_end = fixed[-1].end if fixed else 0
+        if (
+            span.entity_type == "PHONE_NUMBER"
+            and span.start > previous_end
+            and text[span.start - 1] == "+"
+        ):
+            span = dataclasses.replace(span, start=span.start - 1)
+        fixed.append(span)
+    return fixed

@@ -59,6 +59,10 @@ class InProcessStore:
         """Remove the key if present."""
         self._items.pop(key, None)
 
+    def snapshot(self) -> dict[str, bytes]:
+        """Every live key and value, for inspection (egress checks, debugging)."""
+        return {key: value for key in list(self._items) if (value := self.get(key)) is not None}
+
 
 class RedisStore:
     """The same interface over Redis, for several processes (scale mode)."""

@@ -170,3 +170,12 @@ def test_analyzer_failure_fails_closed_without_quoting_the_text() -> None:
     message = str(caught.value)
     assert "Priya" not in message and "0207" not in message
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_an_international_phone_number_is_replaced_with_its_plus(
+    pseudonymiser: Pseudonymiser,
+) -> None:
+    vault = PseudonymVault()
+    redaction = pseudonymiser.anonymise("Call me on +44 20 7946 0018 after six.", vault)
+    assert redaction.text == "Call me on <PHONE_NUMBER_1> after six."
+    assert vault.restore(redaction.text) == "Call me on +44 20 7946 0018 after six."
