@@ -150,7 +150,10 @@ class Assistant:
         route = self._router.route(
             task, message=redaction.text, customer_tier=history.customer.tier
         )
-        chain = self._providers.chain(route, prompt=self._prompt.ref)
+        # The caches tell customers apart by the real id: the prompt only has <CUSTOMER_ID_1>.
+        chain = self._providers.chain(
+            route, prompt=self._prompt.ref, scope=conversation.customer_id
+        )
         restorer = StreamRestorer(vault)
         answer = StreamedAnswer()
         first = route.entries[0]

@@ -63,7 +63,7 @@ class ContextPlan:
 def _customer_block(history: CustomerHistory, mask: Mask) -> tuple[str, list[str]]:
     c = history.customer
     lines = [
-        f"id: {c.id}",
+        f"id: {mask('CUSTOMER_ID', c.id)}",
         f"name: {mask('PERSON', c.name)}",
         f"email: {mask('EMAIL_ADDRESS', c.email)}",
     ]
@@ -79,8 +79,8 @@ def _customer_block(history: CustomerHistory, mask: Mask) -> tuple[str, list[str
     return "<customer>\n" + "\n".join(lines) + "\n</customer>", [c.id]
 
 
-def order_line(facts: OrderFacts) -> str:
-    """One order as a line of ``key=value`` facts."""
+def order_line(facts: OrderFacts, mask: Mask) -> str:
+    """One order as a line of ``key=value`` facts (its id as a placeholder)."""
     o = facts.order
     items = ", ".join(f"{i.quantity} x {i.product_name}" for i in facts.items)
     fields = [
@@ -94,20 +94,20 @@ def order_line(facts: OrderFacts) -> str:
         ("delivered", o.delivered_at.date().isoformat() if o.delivered_at else ""),
         ("items", items),
     ]
-    return f"- {o.id}: " + "; ".join(f"{k}={v}" for k, v in fields)
+    return f"- {mask('ORDER_ID', o.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 
 
-def ticket_line(ticket: Ticket) -> str:
-    """One ticket as a line of ``key=value`` facts."""
+def ticket_line(ticket: Ticket, mask: Mask) -> str:
+    """One ticket as a line of ``key=value`` facts (ids as placeholders)."""
     fields = [
         ("status", ticket.status),
         ("priority", ticket.priority),
         ("category", ticket.category),
         ("created", ticket.created_at.date().isoformat()),
-        ("order", ticket.order_id or ""),
+        ("order", mask("ORDER_ID", ticket.order_id) if ticket.order_id else ""),
         ("subject", ticket.subject.replace("\n", " ")),
     ]
-    return f"- {ticket.id}: " + "; ".join(f"{k}={v}" for k, v in fields)
+    return f"- {mask('TICKET_ID', ticket.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 
 
 def passage_block(hit: Hit) -> str:
@@ -148,10 +148,14 @@ def assemble(
     customer_kept = _fill(customer, [(customer_ids[0], customer_text)], counter)
 
     orders = SectionPlan("orders", budgets.orders)
-    order_lines = _fill(orders, [(f.order.id, order_line(f)) for f in history.orders], counter)
+    order_lines = _fill(
+        orders, [(f.order.id, order_line(f, mask)) for f in history.orders], counter
+    )
 
     tickets = SectionPlan("tickets", budgets.tickets)
-    ticket_lines = _fill(tickets, [(t.id, ticket_line(t)) for t in history.open_tickets], counter)
+    ticket_lines = _fill(
+        tickets, [(t.id, ticket_line(t, mask)) for t in history.open_tickets], counter
+    )
 
     passages = SectionPlan("passages", budgets.passages)
     labelled = [(f"{h.source}#{h.section}", passage_block(h)) for h in hits]

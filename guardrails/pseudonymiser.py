@@ -43,6 +43,9 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "POSTCODE",
     "DATE_OF_BIRTH",
     "ACCOUNT_NUMBER",
+    "CUSTOMER_ID",
+    "ORDER_ID",
+    "TICKET_ID",
 )
 
 

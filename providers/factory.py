@@ -72,9 +72,12 @@ class ProviderSet:
     knowledge_scope: str = "knowledge"
     adapters: list[ChatProvider] = field(default_factory=list)
 
-    def chain(self, route: Route, *, prompt: str) -> ChatProvider:
-        """The provider for one call along ``route``: cache, models, cached answers, local."""
-        key_for = key_builder(prompt=prompt, tier=route.tier)
+    def chain(self, route: Route, *, prompt: str, scope: str | None = None) -> ChatProvider:
+        """The provider for one call along ``route``: cache, models, cached answers, local.
+
+        ``scope`` says whose private facts the prompt holds (a customer id), for the caches.
+        """
+        key_for = key_builder(prompt=prompt, tier=route.tier, scope=scope)
         models = [(self.stacks[e.name], e.model) for e in route.entries if e.provider != "local"]
         local = [(self.stacks[e.name], e.model) for e in route.entries if e.provider == "local"]
         if not models:
@@ -85,7 +88,7 @@ class ProviderSet:
             self.semantic,
             key_for=key_for,
             semantic_query_for=functools.partial(
-                semantic_query, knowledge_scope=self.knowledge_scope
+                semantic_query, knowledge_scope=self.knowledge_scope, scope=scope
             ),
         )
         entries = [*models, (cached_answers, "cache"), *local]

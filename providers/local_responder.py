@@ -23,8 +23,9 @@ OFFLINE_NOTE = (
     "_Offline responder: composed from the knowledge base and account records "
     "without a language model._"
 )
-_ORDER_ID = re.compile(r"\bORD-\d+\b", re.IGNORECASE)
-_TICKET_ID = re.compile(r"\bTCK-\d+\b", re.IGNORECASE)
+# Ids as the company writes them, or as placeholders once pseudonymised.
+_ORDER_ID = re.compile(r"\bORD-\d+\b|<ORDER_ID_\d+>", re.IGNORECASE)
+_TICKET_ID = re.compile(r"\bTCK-\d+\b|<TICKET_ID_\d+>", re.IGNORECASE)
 _ORDER_WORDS = frozenset(
     stem(word)
     for word in (

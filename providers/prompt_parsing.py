@@ -18,7 +18,8 @@ from providers.base import Message
 
 _PASSAGE = re.compile(r"<passage\s([^>]*)>(.*?)</passage>", re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
-_RECORD_LINE = re.compile(r"^\s*-\s*([A-Z]+-\d+)\s*:\s*(.*)$")
+# A record id is the company's own (ORD-200001) or, once pseudonymised, a placeholder.
+_RECORD_LINE = re.compile(r"^\s*-\s*([A-Z]+-\d+|<[A-Z]+(?:_[A-Z]+)*_\d+>)\s*:\s*(.*)$")
 # Split fields only at a semicolon that starts a new ``key=``, so values may contain ``;``.
 _FIELD_SPLIT = re.compile(r";\s*(?=[a-z_]+=)")
 

@@ -64,14 +64,21 @@ def scope_of(messages: Sequence[Message]) -> str | None:
     return PUBLIC_SCOPE
 
 
-def key_builder(*, prompt: str, tier: str) -> Callable[[Sequence[Message]], CacheKey | None]:
-    """A ``key_for`` that scopes each request by the customer block of its own prompt."""
+def key_builder(
+    *, prompt: str, tier: str, scope: str | None = None
+) -> Callable[[Sequence[Message]], CacheKey | None]:
+    """A ``key_for`` scoped by ``scope`` (the caller knows whose facts the prompt holds), or,
+    without one, by the customer block of each prompt.
+
+    Once customer ids are pseudonymised, every prompt's customer block says ``<CUSTOMER_ID_1>``:
+    only the caller can tell customers apart, so the app always passes the scope.
+    """
 
     def key_for(messages: Sequence[Message]) -> CacheKey | None:
-        scope = scope_of(messages)
-        if scope is None:
+        found = scope if scope is not None else scope_of(messages)
+        if found is None:
             return None
-        return CacheKey.build(messages, prompt=prompt, tier=tier, scope=scope)
+        return CacheKey.build(messages, prompt=prompt, tier=tier, scope=found)
 
     return key_for
 

@@ -49,7 +49,7 @@ class SemanticHit:
 
 
 def semantic_query(
-    messages: Sequence[Message], *, knowledge_scope: str
+    messages: Sequence[Message], *, knowledge_scope: str, scope: str | None = None
 ) -> tuple[str, str, str] | None:
     """(question, customer scope, knowledge scope per audience) of a single-turn request, or None.
 
@@ -58,10 +58,10 @@ def semantic_query(
     never served to a customer. Use the same triple to add a validated answer and to look one up.
     """
     parsed = parse_prompt(messages)
-    scope = scope_of(messages)
-    if scope is None or parsed.history or not parsed.question:
+    found = scope if scope is not None else scope_of(messages)
+    if found is None or parsed.history or not parsed.question:
         return None
-    return parsed.question, scope, f"{knowledge_scope}|{parsed.audience}"
+    return parsed.question, found, f"{knowledge_scope}|{parsed.audience}"
 
 
 def _unit(vector: Sequence[float]) -> _Vector | None:

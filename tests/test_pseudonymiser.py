@@ -100,7 +100,6 @@ def test_same_name_in_two_messages_gets_the_same_placeholder(
     "text",
     [
         "My Voltra X2 headphones won't pair, what should I do?",
-        "Order ORD-200001 for the Nimbus Pro speaker is late; ticket TCK-300001 is open.",
         "How long does a refund take after I return an item?",
         *MISREAD_AS_PEOPLE,
     ],
@@ -179,3 +178,18 @@ def test_an_international_phone_number_is_replaced_with_its_plus(
     redaction = pseudonymiser.anonymise("Call me on +44 20 7946 0018 after six.", vault)
     assert redaction.text == "Call me on <PHONE_NUMBER_1> after six."
     assert vault.restore(redaction.text) == "Call me on +44 20 7946 0018 after six."
+
+
+def test_record_ids_are_pseudonymised_and_the_rest_stays_readable(
+    pseudonymiser: Pseudonymiser,
+) -> None:
+    vault = PseudonymVault()
+    text = "Order ORD-200001 for the Nimbus Pro speaker is late; ticket tck-300001 is open."
+    redaction = pseudonymiser.anonymise(text, vault)
+    assert redaction.text == (
+        "Order <ORDER_ID_1> for the Nimbus Pro speaker is late; ticket <TICKET_ID_1> is open."
+    )
+    assert vault.restore(redaction.text) == text
+    assert pseudonymiser.anonymise("Any news on ORD-200001?", vault).text == (
+        "Any news on <ORDER_ID_1>?"
+    ), "the same order keeps its placeholder for the whole conversation"

@@ -125,7 +125,6 @@ ORDINARY = [
     "Is there a store in London or Paris where I can try it?",
     "Delivery was expected on 12 June, today is 15 June.",
     "I bought 3 units in 2024 and one of them is faulty.",
-    "Ticket TCK-300001 about order ORD-200001 has been open for 5 days now.",
     "i waited 3 hours at the post office on saturday",
     "Do you deliver on Sundays in Madrid?",
     "The left ear cup crackles when I turn up the volume.",

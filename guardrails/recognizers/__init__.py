@@ -14,6 +14,7 @@ from guardrails.recognizers.personal_numbers import (
     date_of_birth_recognizer,
 )
 from guardrails.recognizers.proper_noun_runs import ProperNounRunRecognizer
+from guardrails.recognizers.record_ids import record_id_recognizers
 
 # Presidio's default phone regions plus the European ones support messages come from.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "BE", "AT", "CH", "CA", "AU", "IN")
@@ -36,6 +37,7 @@ def extra_recognizers(nlp: Language | None) -> list[EntityRecognizer]:
         account_number_recognizer(),
         card_recognizer(),
         phone_recognizer(),
+        *record_id_recognizers(),
         NameContextRecognizer(words),
         ProperNounRunRecognizer(words),
     ]
