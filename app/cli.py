@@ -18,6 +18,10 @@ from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOT_SENT = (
+    "the message could not be checked for personal data, so nothing was sent to a model; "
+    "please try again"
+)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -238,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     from app.users import UserError
+    from guardrails import PseudonymisationError
     from guardrails.input_checks import InputRejected
 
     logging.basicConfig(level=os.environ.get("DESKPILOT_LOG_LEVEL", "WARNING"))
@@ -248,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except (DeskpilotError, UserError) as exc:
         return _fail(str(exc))
+    except PseudonymisationError:
+        return _fail(NOT_SENT, code=1)
     return code
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from context.crm_tables import Customer
+from guardrails import PseudonymisationError, Pseudonymiser
 from providers.state import InProcessStore
 from tests.fakes.openai_server import Fail, Reply
 from tests.provider_setup import assistant_with, ledger_rows, openai_entry, run_turn
@@ -101,3 +102,24 @@ async def test_no_personal_value_leaves_through_any_path(
         for value in personal_values(customer):
             assert value not in lowered, f"{value!r} found in {place}"
     assert "<person_1>" in places["provider requests"].casefold(), "placeholders were sent instead"
+
+
+class _BrokenAnalyzer:
+    def analyze(self, text: str, **kwargs: Any) -> list[Any]:
+        raise ValueError(f"could not process {text!r}")
+
+
+async def test_when_analysis_fails_the_turn_fails_closed_and_nothing_is_sent(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = assistant_with(runtime, [openai_entry(fake_openai.base_url)], monkeypatch)
+    monkeypatch.setattr(assistant, "_pseudonymiser", Pseudonymiser(_BrokenAnalyzer()))  # type: ignore[arg-type]
+    conversation = await assistant.start_conversation(
+        user_id=None, customer_id="CUS-10001", role="agent"
+    )
+    with pytest.raises(PseudonymisationError) as caught:
+        await run_turn(assistant, conversation, "Ring Priya Raman on 0207 946 0958 please")
+    assert "Priya" not in str(caught.value)
+    assert fake_openai.requests == [], "nothing reached the provider"
+    assert ledger_rows(runtime, conversation) == []
+    assert runtime.conversations.transcript(conversation) == [], "nothing stored as a turn"

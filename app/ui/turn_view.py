@@ -12,10 +12,14 @@ from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from app.ui.assistant_port import AssistantPort
 from app.ui.chainlit_calls import attach_texts, say, send, show_step, update_step
 from app.ui.rendering import answer_view, context_markdown, turn_footer
-from guardrails import InputRejected
+from guardrails import InputRejected, PseudonymisationError
 
 log = logging.getLogger(__name__)
 
+NOT_SENT = (
+    "Your message could not be checked for personal data, so it was not sent to the assistant. "
+    "Please try again in a moment."
+)
 APOLOGY = (
     "Sorry, something went wrong while answering. Please try again in a moment; "
     "if it keeps happening, tell your Deskpilot administrator."
@@ -96,6 +100,11 @@ async def run_turn(
                     step.output = f"{step.output}\n\n{turn_footer(event)}"
                     await update_step(step)
                 return event
+    except PseudonymisationError:  # failed closed: nothing left the process
+        log.error("turn failed closed: conversation=%s personal-data analysis", conversation_id)
+        await _close_partial(message)
+        await say(NOT_SENT)
+        return None
     except (InputRejected, DeskpilotError) as exc:  # their text is written for the user
         await _close_partial(message)
         await say(f"⚠️ {exc}")
