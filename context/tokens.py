@@ -19,15 +19,3 @@ class TokenCounter:
     def count_messages(self, contents: list[str]) -> int:
         """Tokens of a chat request: contents plus the per-message overhead chat formats add."""
         return sum(self.count(c) + 4 for c in contents) + 3
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        """The longest prefix of ``text`` within ``max_tokens``, cut at a sentence or word end."""
-        tokens = self._encoding.encode(text, disallowed_special=())
-        if len(tokens) <= max_tokens:
-            return text
-        head = self._encoding.decode(tokens[:max_tokens])
-        for stop in (". ", "\n", " "):
-            cut = head.rfind(stop)
-            if cut > len(head) // 2:
-                return head[: cut + 1].rstrip()
-        return head

@@ -319,8 +319,3 @@ def format_comparison(reports: Sequence[tuple[str, EvalReport]], *, title: str) 
             f" of {report.messages} messages"
         )
     return "\n".join(lines)
-
-
-def format_report(report: EvalReport, *, title: str) -> str:
-    """One redactor's figures as an aligned table."""
-    return format_comparison([("", report)], title=title)

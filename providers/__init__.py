@@ -29,7 +29,7 @@ from providers.pricing import ModelPrice, PriceTable
 from providers.prompt_parsing import ParsedPrompt, Passage, Record, parse_prompt
 from providers.retrying import Retrying, RetryPolicy
 from providers.timeouts import Timeouts
-from providers.trace import CallTrace, current_trace, start_trace, tracing, use_trace
+from providers.trace import CallTrace, current_trace, tracing, use_trace
 
 if TYPE_CHECKING:
     from providers.anthropic_provider import AnthropicProvider
@@ -67,7 +67,6 @@ __all__ = [
     "Usage",
     "current_trace",
     "parse_prompt",
-    "start_trace",
     "tracing",
     "use_trace",
 ]

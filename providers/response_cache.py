@@ -48,11 +48,6 @@ class CacheKey:
         return cls(hashlib.sha256(canonical.encode("utf-8")).hexdigest(), prompt)
 
 
-def customer_scope(customer_id: str | None) -> str:
-    """The customer id, or ``"public"`` when no customer facts were used."""
-    return customer_id or PUBLIC_SCOPE
-
-
 def scope_of(messages: Sequence[Message]) -> str | None:
     """The scope the prompt's context implies; None when it holds facts of an unnamed customer."""
     parsed = parse_prompt(messages)

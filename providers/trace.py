@@ -93,13 +93,6 @@ def use_trace(trace: CallTrace) -> TraceScope:
     return TraceScope(trace)
 
 
-def start_trace() -> CallTrace:
-    """Start a new trace for the rest of the current task (or context) and return it."""
-    trace = CallTrace()
-    _CURRENT.set(trace)
-    return trace
-
-
 def current_trace() -> CallTrace | None:
     """The active trace, if any."""
     return _CURRENT.get()
