@@ -27,21 +27,23 @@ feb mar apr jun jul aug sep sept oct nov dec"""
 # "A city alone is not personal data": the capitals and biggest cities support text names most.
 CITIES = [
     *_words(
-        """amsterdam athens atlanta auckland austin baltimore bangalore bangkok barcelona basel
-beijing
-belfast belgrade berlin bern bilbao birmingham bologna bordeaux boston bratislava bremen
-brighton brisbane bristol brussels bucharest budapest buenos cairo calgary cambridge
-canberra cardiff charlotte chicago cologne copenhagen cork dallas delhi denver detroit
-dortmund dresden dubai dublin dusseldorf düsseldorf edinburgh eindhoven florence frankfurt
-geneva genoa glasgow gothenburg granada hamburg hanover helsinki houston istanbul jakarta
-johannesburg karachi kyiv kiev krakow kraków lagos leeds leipzig lille lisbon liverpool
-ljubljana london lyon madrid malaga manchester manila marseille melbourne miami milan milano
-montreal moscow mumbai munich münchen nantes naples newcastle nice nottingham nuremberg
-osaka oslo ottawa oxford palermo paris perth philadelphia phoenix porto portland prague riga
-rome roma rotterdam salzburg seattle seoul seville sevilla shanghai sheffield singapore
-sofia stockholm strasbourg stuttgart sydney tallinn tokyo toronto toulouse turin utrecht
-valencia vancouver venice vienna wien vilnius warsaw washington wellington zagreb zurich
-zürich"""
+        """aberdeen ahmedabad alicante amsterdam antwerp antwerpen athens atlanta auckland austin
+baltimore bangalore bangkok barcelona bari basel beijing belfast belgrade bengaluru berlin
+bern bilbao birmingham bologna bordeaux boston bratislava bremen brighton brisbane bristol
+brussels bruxelles bucharest budapest buenos cairo calgary cambridge canberra cardiff
+catania charlotte chennai chicago cologne copenhagen cork coventry dallas delhi denver
+detroit dortmund dresden dubai dublin dusseldorf düsseldorf edinburgh eindhoven firenze
+florence frankfurt geneva genoa genova gent glasgow gothenburg granada groningen hamburg
+hanover helsinki houston hyderabad istanbul jaipur jakarta johannesburg karachi kiev kolkata
+koln krakow kraków kyiv köln lagos leeds leicester leipzig lille lisboa lisbon liverpool
+ljubljana london lucknow lyon madrid malaga manchester manila marseille melbourne miami
+milan milano montreal moscow mumbai munich murcia málaga münchen nantes naples napoli
+newcastle nice norwich nottingham nuremberg nürnberg osaka oslo ottawa oxford padova palermo
+paris perth philadelphia phoenix portland porto portsmouth prague pune riga roma rome
+rotterdam salzburg seattle seoul sevilla seville shanghai sheffield singapore sofia
+southampton stockholm strasbourg stuttgart sydney tallinn tokyo torino toronto toulouse
+turin utrecht valencia vancouver venezia venice verona vienna vilnius warsaw washington
+wellington wien zagreb zaragoza zurich zürich"""
     ),
     "los angeles",
     "new york",
@@ -121,7 +123,9 @@ usual very volume voucher wait waiting want wanted warehouse warranty was watch 
 week weekend weeks well went were what when where which while why wife husband will with
 without won wonder word work worked working works worse would write writing wrong year years
 yes yesterday yet tomorrow tonight hello hiya regards cheers sincerely best kind thx ty pls
-plz asap mate guys everyone folks wishes advance lot loads bunch heaps million support"""
+plz asap mate guys everyone folks wishes advance lot loads bunch heaps million support
+chargeback alert alerts mentions keeps disconnecting disconnects connecting login logout ticket
+tickets studio piano piso puerta planta appartamento apartamento etage étage bis"""
 )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from guardrails.address_tails import postcodes_after_streets
 from guardrails.everyday_terms import everyday_phrases, ordinary_words
 from guardrails.known_values import (
     Span,
@@ -108,7 +109,7 @@ def build_analyzer(spacy_model: str | None = None) -> AnalyzerEngine:
     engine = provider.create_engine()
     analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
     analyzer.registry.remove_recognizer("EmailRecognizer")
-    analyzer.registry.remove_recognizer("PhoneRecognizer")  # replaced by a wider one, below
+    analyzer.registry.remove_recognizer("PhoneRecognizer")  # replaced: recognizers/phones.py
     analyzer.registry.add_recognizer(OfflineEmailRecognizer())
     nlp = engine.get_nlp("en") if isinstance(engine, SpacyNlpEngine) else None
     # Presidio reads entities, tokens and lemmas, never the dependency parse: skip it (time).
@@ -131,10 +132,20 @@ _SALUTATIONS = frozenset(
     "dear hi hello hey thanks thank regards mr mrs ms miss mx dr prof sir madam".split()  # noqa: SIM905
 )
 
+_CONTRACTION = re.compile(r"['’](?:s|ll|re|ve|d|m)$")
 
-def _has_digit(text: str) -> bool:
-    """True if ``text`` contains a digit."""
-    return any(ch.isdigit() for ch in text)
+
+def _digit_words(span: Span, text: str) -> list[tuple[int, int]]:
+    """The words with a digit inside a span: names carry none, so a PERSON finding is cut there.
+
+    spaCy's small model reads "Tom Appelman - ORD-265521 - parcel" as one person; cut at the
+    order id, "Tom Appelman" stays a name and "parcel" is dropped as an ordinary word.
+    """
+    return [
+        (span.start + m.start(), span.start + m.end())
+        for m in re.finditer(r"\S+", text[span.start : span.end])
+        if any(ch.isdigit() for ch in m.group(0))
+    ]
 
 
 class Pseudonymiser:
@@ -175,17 +186,22 @@ class Pseudonymiser:
         holes = [(s.start, s.end) for s in known]
         if self._allow is not None:
             holes += [(m.start(), m.end()) for m in self._allow.finditer(text)]
-        everyday = list(holes)
-        if self._everyday is not None:
-            everyday += [(m.start(), m.end()) for m in self._everyday.finditer(text)]
+        everyday = holes + self._everyday_in(text, [s for s in found if s.entity_type == "PERSON"])
         remaining = [
             piece
             for span in found
-            for piece in subtract(span, everyday if span.entity_type == "PERSON" else holes, text)
+            for piece in subtract(
+                span,
+                everyday + _digit_words(span, text) if span.entity_type == "PERSON" else holes,
+                text,
+            )
             if piece.entity_type != "PERSON" or self._could_be_name(text[piece.start : piece.end])
         ]
+        detected = pick_non_overlapping(remaining, known)
+        detected += postcodes_after_streets(text, known + detected)
         chosen = _with_leading_plus(
-            sorted(known + pick_non_overlapping(remaining, known), key=lambda s: s.start), text
+            sorted(known + detected + self._echoes(text, vault, known + detected), key=_start),
+            text,
         )
 
         parts: list[str] = []
@@ -198,10 +214,50 @@ class Pseudonymiser:
         entities = [DetectedEntity(s.entity_type, s.start, s.end, s.score) for s in chosen]
         return Redaction("".join(parts), entities)
 
+    def _everyday_in(self, text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
+        """Weekdays, months and cities inside the given spans (searched there only: time)."""
+        if self._everyday is None:
+            return []
+        return [
+            (m.start(), m.end())
+            for span in spans
+            for m in self._everyday.finditer(text, span.start, span.end)
+        ]
+
+    def _echoes(self, text: str, vault: PseudonymVault, taken: list[Span]) -> list[Span]:
+        """Other mentions of values already found in this message or earlier in the conversation.
+
+        A name found once ("I'm Kevin Day") is replaced wherever else it is written ("Kevin Day -
+        ORD-1", "thanks kevin"), even where the recognizers missed it. Name parts that are ordinary
+        words ("Day") are matched only when capitalised.
+        """
+        values = vault.values_by_type()
+        for span in taken:
+            values.setdefault(span.entity_type, []).append(
+                span.value if span.value is not None else text[span.start : span.end]
+            )
+        found = find_known_values(text, values, common_words=self._ordinary_words)
+        allowed = [s for s in found if s.entity_type != "PERSON" or not self._is_allowed(text, s)]
+        return pick_non_overlapping(allowed, taken)
+
+    def _is_allowed(self, text: str, span: Span) -> bool:
+        """True if the span is an allow-listed or everyday phrase (a product, a weekday, a city)."""
+        return any(
+            pattern is not None and pattern.fullmatch(text, span.start, span.end) is not None
+            for pattern in (self._allow, self._everyday)
+        )
+
     def _could_be_name(self, text: str) -> bool:
         """False for a PERSON hit made only of ordinary words ("My", "Dear Mr", "Customer Care")."""
-        words = re.findall(r"\w+", text.casefold())
-        return any(w not in self._ordinary_words and w not in _SALUTATIONS for w in words)
+        # "it's", "we'll" are as ordinary as the word they shorten; no name ends in n't.
+        words = [
+            _CONTRACTION.sub("", w)
+            for w in re.findall(r"\w+(?:['’]\w+)?", text.casefold())
+            if not re.search(r"n['’]t$", w)
+        ]
+        return any(
+            w not in self._ordinary_words and w not in _SALUTATIONS and len(w) > 1 for w in words
+        )
 
     def _detect(self, text: str) -> list[Span]:
         """Presidio's findings above the threshold, minus PERSON hits that cannot be names."""
@@ -228,9 +284,12 @@ class Pseudonymiser:
             if s.entity_type in self._entities
             and s.score >= self._score_threshold
             and 0 <= s.start < s.end <= len(text)
-            # spaCy's small model calls "Order ORD-200001" a PERSON; names carry no digits.
-            and not (s.entity_type == "PERSON" and _has_digit(text[s.start : s.end]))
         ]
+
+
+def _start(span: Span) -> int:
+    """Sort key: where a span begins."""
+    return span.start
 
 
 def _with_leading_plus(spans: list[Span], text: str) -> list[Span]:

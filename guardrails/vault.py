@@ -62,6 +62,13 @@ class PseudonymVault:
         # A placeholder the model invented must never reach the reader as a raw token.
         return self._values.get(match.group(0), REDACTED)
 
+    def values_by_type(self) -> dict[str, list[str]]:
+        """Every real value in the vault by entity type (to find them again in new text)."""
+        grouped: dict[str, list[str]] = {}
+        for placeholder, value in self._values.items():
+            grouped.setdefault(self._types[placeholder], []).append(value)
+        return grouped
+
     def known_values(self) -> list[str]:
         """Every real value in the vault, in order of first appearance (for egress checks)."""
         return list(self._values.values())

@@ -25,6 +25,8 @@ from guardrails.evaluation import (
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "tests" / "data" / "pii_eval.jsonl"
+# Written by someone who had not read the recognizers, and never used to tune them.
+HOLDOUT_SET = ROOT / "tests" / "data" / "pii_holdout.jsonl"
 REQUIRED_TYPES = {
     "PERSON",
     "EMAIL_ADDRESS",
@@ -218,6 +220,14 @@ def test_the_eval_set_is_large_valid_and_mixed() -> None:
     assert len({m.locale for m in messages}) >= 8
     assert sum(400 <= len(m.text) <= 600 for m in messages) >= 20
     assert all("\n" not in m.text for m in messages)
+
+
+def test_the_held_out_set_is_valid_and_mixed() -> None:
+    messages = load_labelled(HOLDOUT_SET)  # checks every label's offsets
+    assert len(messages) >= 500
+    assert sum(not m.entities for m in messages) / len(messages) >= 0.2
+    assert {e.entity_type for m in messages for e in m.entities} == REQUIRED_TYPES
+    assert len({m.locale for m in messages}) >= 10
 
 
 def test_the_eval_set_is_what_the_generator_writes() -> None:

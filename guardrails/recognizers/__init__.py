@@ -8,23 +8,16 @@ from spacy.language import Language
 from guardrails.everyday_terms import ordinary_words
 from guardrails.recognizers.addresses import postcode_recognizer, street_address_recognizer
 from guardrails.recognizers.cards import card_recognizer
+from guardrails.recognizers.english_lexicon import english_lexicon
+from guardrails.recognizers.iban import iban_recognizer
 from guardrails.recognizers.names import CaseNormalisedNameRecognizer, NameContextRecognizer
 from guardrails.recognizers.personal_numbers import (
     account_number_recognizer,
     date_of_birth_recognizer,
 )
+from guardrails.recognizers.phones import phone_shape_recognizer, validated_digit_run_recognizer
 from guardrails.recognizers.proper_noun_runs import ProperNounRunRecognizer
 from guardrails.recognizers.record_ids import record_id_recognizers
-
-# Presidio's default phone regions plus the European ones support messages come from.
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "BE", "AT", "CH", "CA", "AU", "IN")
-
-
-def phone_recognizer() -> EntityRecognizer:
-    """Presidio's phone recognizer over more regions (replaces its default one)."""
-    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
-
-    return PhoneRecognizer(supported_regions=PHONE_REGIONS)
 
 
 def extra_recognizers(nlp: Language | None) -> list[EntityRecognizer]:
@@ -36,9 +29,11 @@ def extra_recognizers(nlp: Language | None) -> list[EntityRecognizer]:
         date_of_birth_recognizer(),
         account_number_recognizer(),
         card_recognizer(),
-        phone_recognizer(),
+        iban_recognizer(),
+        validated_digit_run_recognizer(),
+        phone_shape_recognizer(),
         *record_id_recognizers(),
-        NameContextRecognizer(words),
+        NameContextRecognizer(words, english_lexicon(nlp)),
         ProperNounRunRecognizer(words),
     ]
     if nlp is not None:

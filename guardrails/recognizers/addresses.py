@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from guardrails.everyday_terms import ABBREVIATIONS
+from guardrails.everyday_terms import ABBREVIATIONS, CITIES
 from guardrails.recognizers.context_pattern import ContextPatternRecognizer, ValuePattern
 
 _HOUSE_NUMBER = r"\d{1,5}[a-z]?(?:-\d{1,5})?"
@@ -52,7 +52,7 @@ STREET_PATTERNS = [
     ValuePattern(
         "compound street then number",
         r"(?<!\w)[^\W\d_][\w-]*?(?:straße|strasse|str\.|straat|gasse|allee|gracht|chaussee|laan"
-        r"|steeg|singel)\s+\d{1,4}(?:/\d{1,4}|-\d{1,4}|\s?[a-z](?!\w))?",
+        r"|steeg|singel|boulevard)\s+\d{1,4}(?:/\d{1,4}|-\d{1,4}|\s?[a-z](?!\w))?",
         0.6,
     ),
     # "Am Marktplatz 5", "Dorpsweg 7", "Berliner Straße 5": endings that need the capital
@@ -60,7 +60,7 @@ STREET_PATTERNS = [
         "capitalised street then number",
         rf"(?<!\w)(?:{_CAP_WORD}\s+(?-i:Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Markt)"
         rf"|(?-i:[A-ZÄÖÜ])[\w-]{{2,}}?(?-i:weg|platz|damm|ufer|plein|kade|dijk|markt|hof|dreef"
-        rf"|park|pad))\s+\d{{1,4}}(?:/\d{{1,4}}|-\d{{1,4}}|\s?[a-z](?!\w))?"
+        rf"|park|pad|ring|baan|-Platz|-Weg|-Ring|-Straße|-Allee|-Gasse|-Damm))\s+\d{{1,4}}(?:/\d{{1,4}}|-\d{{1,4}}|\s?[a-z](?!\w))?"
         rf"{_NOT_A_QUANTITY}",
         0.55,
     ),
@@ -81,7 +81,8 @@ STREET_PATTERNS = [
     # "Calle Mayor 5", "C/ de Alcalá, 23", "Avenida de la Constitución nº 12"
     ValuePattern(
         "Spanish street then number",
-        rf"(?<!\w)(?:c/\s*|(?:calle|avenida|avda\.?|plaza|pza\.?|paseo|camino|carretera|ronda"
+        rf"(?<!\w)(?:c/\s*|(?-i:C\.)\s+|(?:calle|avenida|avda\.?|plaza|pza\.?|paseo|camino|carretera|ronda"
+        rf"|vial|bajada|pasadizo|via"
         rf"|travesía|travesia|rambla|glorieta|pasaje|vía|cuesta|acceso|alameda|callejón|cañada"
         rf"|urbanización|avinguda|carrer)\s+)(?:(?:de|del|la|las|los|el)\s+){{0,3}}{_WORD}"
         rf"(?:\s+(?:de|del|la|las|los|el|{_CAP_WORD})){{0,3}},?\s+(?:n[º°o]\.?\s*)?\d{{1,4}}"
@@ -96,6 +97,22 @@ STREET_PATTERNS = [
         rf"(?:(?:della|delle|dei|degli|del|di|da|dell'|san|santa)\s*){{0,3}}(?-i:[A-Z][a-zà-ÿ])"
         rf"[\w'’-]*(?:\s+(?-i:[A-Z][a-zà-ÿ])[\w'’-]*){{0,2}},?\s+(?:n\.?\s*)?\d{{1,4}}[a-z]?\b"
         rf"{_NOT_A_QUANTITY}",
+        0.55,
+    ),
+    # "22/45 Lad Marg", "H.No. 49 Char Zila", "72/76 Nigam Circle": Indian house and street names
+    ValuePattern(
+        "Indian house number then street",
+        rf"(?<![\w.,/-])(?:h\.?\s?no\.?\s*)?\d{{1,4}}(?:/\d{{1,4}})?,?\s+(?:{_CAP_WORD}\s+){{1,2}}"
+        rf"(?-i:Marg|Nagar|Chowk|Ganj|Path|Zila|Colony|Layout|Bagh|Puram|Halli|Peth|Gali|Mohalla"
+        rf"|Enclave|Vihar|Circle|Road|Street)\b",
+        0.55,
+    ),
+    # "rue Didier, 41113 Paris", "chemin Lévy, 71854": a French street named before its postcode
+    ValuePattern(
+        "French street before a postcode",
+        rf"(?<!\w)(?:rue|boulevard|avenue|impasse|chemin|allée|quai|place|route)\s+"
+        rf"(?:(?:de|du|des|la|le|les|l'|d'|l’|d’)\s*){{0,3}}{_CAP_WORD}(?:[\s-]+{_CAP_WORD}){{0,3}}"
+        rf"(?=,?\s+\d{{5}}\b)",
         0.55,
     ),
     ValuePattern(
@@ -152,10 +169,12 @@ _UK_AREAS = frozenset(
 )
 _UK = r"[a-z]{1,2}\d[a-z\d]?\s?\d[abd-hjlnp-uw-z]{2}"
 _NL = r"[1-9]\d{3}\s?(?-i:[A-Z]{2})"
+# The USPS codes of the states, DC, the territories (AS GU MP PR VI) and the military (AA AE AP).
 _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ"
-    "|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+    "|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|AS|GU|MP|PR|VI|AA|AE|AP"
 )
+_CITY_NAMES = "|".join(re.escape(c) for c in sorted(CITIES, key=len, reverse=True))
 _NOT_A_CITY = r"(?!\s+(?:euros?|dollars?|pounds?|points|units|items|miles|steps|times|people))"
 
 POSTCODE_PATTERNS = [
@@ -174,10 +193,17 @@ POSTCODE_PATTERNS = [
         rf"{_NOT_A_CITY}",
         0.45,
     ),
+    # "Pune 160303", "Seattle, OH 05183": a code right after a known city
+    ValuePattern(
+        "city then code",
+        rf"(?<!\w)(?:{_CITY_NAMES}),?\s+(?:(?-i:[A-Z]{{2}})\s+)?(?P<value>\d{{5,6}})(?![\w-])",
+        0.6,
+    ),
     ValuePattern(
         "after the word postcode",
         rf"\b(?:zip|zip\s?code|post\s?code|postal\s?code|plz|postleitzahl|code\s+postal|c\.?p\.?"
-        rf"|cap)\b\s*(?:is|:|-|=|#)?\s*(?P<value>\d{{4,5}}(?:-\d{{4}})?|{_NL}|{_UK})(?![\w-])",
+        rf"|cap|pin\s?code|pin)\b\s*(?:is|should\s+be|was|:|-|=|#)?\s*"
+        rf"(?P<value>\d{{4,6}}(?:-\d{{4}})?|{_NL}|{_UK})(?![\w-])",
         0.75,
     ),
 ]

@@ -16,14 +16,17 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.language import Language
 
-from guardrails.recognizers.context_pattern import compile_pattern
+from guardrails.recognizers.name_phrases import NAME_PHRASES
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
-_NAME_RUN = rf"(?P<value>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})"
 # Parts of speech a lower-case word after "this is" has when it is not a name ("this is urgent").
 _NOT_NAME_POS = frozenset({"VERB", "AUX", "ADJ", "ADV", "ADP", "DET", "PRON", "PART", "NUM"})
 _MAX_NAME_WORDS = 3
+_INFLECTIONS = ("s", "ed", "ing")
+_STOP_WORDS = frozenset(
+    "a an and or but the of to in on at for with from by is are was were be i me my you your "  # noqa: SIM905
+    "we our he she it they them his her their this that again too also please".split()
+)
 # On a re-cased copy spaCy often calls a name an organisation or a place; cities, products and
 # common words are excluded later, so these labels count as a name in the case pass.
 _NAME_LIKE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
@@ -31,27 +34,6 @@ _MIN_CASE_PASS_WORDS = 2
 # Words of context either side of a candidate name run given to spaCy in the case pass.
 _WINDOW_BEFORE = 6
 _WINDOW_AFTER = 4
-
-_INTRODUCTIONS = compile_pattern(
-    r"(?<!\w)(?:my\s+name\s+is|my\s+name['’]s|name\s*:|this\s+is|i\s+am|i['’]m|im|signed"
-    r"|(?:spoke|speak|speaking|talked|talking)\s+(?:to|with)|ask\s+for|call\s+me"
-    r"|(?:is\s+)?(?:named|called)|under\s+the\s+name(?:\s+of)?|addressed\s+to|recipient\s*:?"
-    r"|(?:mr|mrs|ms|miss|mx|dr|prof)\.?"
-    r"|my\s+(?:wife|husband|partner|son|daughter|mother|mom|mum|father|dad|brother|sister"
-    r"|colleague|friend|neighbou?r|boss|manager|assistant)[,]?)[ \t]+" + _NAME_RUN
-)
-# A greeting opens the message or a line: "Hi Anna,", "dear mr kowalski".
-_GREETINGS = compile_pattern(
-    r"(?:^|(?<=\n))\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))[ \t]+"
-    + _NAME_RUN
-    + r"[ \t]*[,!:.\n]"
-)
-# A sign-off opens the message or a line, or follows a sentence, and the name ends the message.
-_SIGN_OFFS = compile_pattern(
-    r"(?:^|(?<=[\n.!?]))\s*(?:thanks|thank\s+you|many\s+thanks|regards|kind\s+regards"
-    r"|best\s+regards|best\s+wishes|best|cheers|(?:yours\s+)?(?:sincerely|truly|faithfully)"
-    r"|br|ty|thx|--|—|–)[ \t]*[,:!.-]?\s*" + _NAME_RUN + r"[ \t]*[.!]?\s*$"
-)
 
 
 def truecase(text: str, common_words: Collection[str]) -> str:
@@ -92,8 +74,9 @@ def _result(recognizer: EntityRecognizer, start: int, end: int, score: float) ->
 class NameContextRecognizer(EntityRecognizer):
     """PERSON after "my name is", "this is", "I'm", "spoke to", or alone after a sign-off."""
 
-    def __init__(self, common_words: Collection[str]) -> None:
+    def __init__(self, common_words: Collection[str], lexicon: Collection[str] = ()) -> None:
         self._common = frozenset(w.casefold() for w in common_words)
+        self._lexicon = frozenset(lexicon)
         super().__init__(supported_entities=["PERSON"], name="NameContextRecognizer")
 
     def load(self) -> None:
@@ -106,28 +89,62 @@ class NameContextRecognizer(EntityRecognizer):
         if entities and "PERSON" not in entities:
             return []
         pos_at = _pos_by_offset(nlp_artifacts)
+        lemma_at = _lemma_by_offset(nlp_artifacts)
         results: list[RecognizerResult] = []
-        for pattern, score in ((_INTRODUCTIONS, 0.6), (_SIGN_OFFS, 0.55), (_GREETINGS, 0.55)):
+        for pattern, score, check_pos, min_words in NAME_PHRASES:
             for match in pattern.finditer(text):
-                span = self._name_words(match, pos_at)
+                span = self._name_words(
+                    match, pos_at if check_pos else {}, lemma_at, min_words=min_words
+                )
                 if span is not None:
                     results.append(_result(self, span[0], span[1], score))
         return results
 
-    def _name_words(self, match: re.Match[str], pos_at: dict[int, str]) -> tuple[int, int] | None:
-        """The leading run of words of the match that can be a name, or None."""
+    def _name_words(
+        self,
+        match: re.Match[str],
+        pos_at: dict[int, str],
+        lemma_at: dict[int, str],
+        *,
+        min_words: int,
+    ) -> tuple[int, int] | None:
+        """The leading run of words of the match that can be a name, or None.
+
+        After the first name word, a capitalised ordinary word still belongs to the name ("Kevin
+        Day", "Jordan Bird"); a lower-case or stop word ends it.
+        """
         end = None
         start = match.start("value")
-        for count, word in enumerate(re.finditer(r"\S+", match.group("value"))):
+        accepted = 0
+        for word in re.finditer(r"\S+", match.group("value")):
             offset = start + word.start()
             text = word.group(0)
             lowered = text.casefold()
-            if count >= _MAX_NAME_WORDS or lowered in self._common:
+            title_case = text[0].isupper() and not text.isupper()
+            if accepted >= _MAX_NAME_WORDS or lowered in _STOP_WORDS:
                 break
-            if not text[0].isupper() and pos_at.get(offset) in _NOT_NAME_POS:
+            if lowered in self._common and not (accepted > 0 and title_case):
+                break
+            if (
+                not text[0].isupper()
+                and pos_at.get(offset) in _NOT_NAME_POS
+                and self._is_english(lowered, lemma_at.get(offset))
+            ):
                 break
             end = offset + len(text)
-        return (start, end) if end is not None else None
+            accepted += 1
+        if end is None or accepted < min_words:
+            return None
+        return start, end
+
+    def _is_english(self, word: str, lemma: str | None) -> bool:
+        """True if the word or its lemma is English (always, when there is no lexicon)."""
+        word = word.strip(".,;:!?")
+        if not self._lexicon or word in self._lexicon:
+            return True
+        # Only a regular inflection counts through its lemma: "locked" is English because "lock"
+        # is, but "verdier" is not English because the lemmatizer guessed "verdi" for it.
+        return lemma in self._lexicon and word.endswith(_INFLECTIONS)
 
 
 def _windows(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -146,6 +163,13 @@ def _windows(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             windows.append((start, end))
     return windows
+
+
+def _lemma_by_offset(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
+    """Lemma of each token of the main spaCy pass, by its start offset."""
+    if nlp_artifacts is None or nlp_artifacts.tokens is None:
+        return {}
+    return {int(token.idx): str(token.lemma_).casefold() for token in nlp_artifacts.tokens}
 
 
 def _pos_by_offset(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:

@@ -51,7 +51,7 @@ ACCOUNT_NUMBER_PATTERNS = [
         "value after an account word",
         rf"(?<!\w){_ACCOUNT_WORDS}\.?\s*(?:number|num|no|nr|#|id)?\.?\s*(?:is|was|:|=|-)?\s*"
         rf"(?:#\s*)?(?P<value>{_GROUP}(?:[\s-]{_GROUP}){{0,5}})(?![\w-])",
-        0.7,
+        0.85,  # above a phone finding boosted by "number" nearby
     ),
 ]
 
