@@ -169,14 +169,20 @@ def _lemma_by_offset(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
     """Lemma of each token of the main spaCy pass, by its start offset."""
     if nlp_artifacts is None or nlp_artifacts.tokens is None:
         return {}
-    return {int(token.idx): str(token.lemma_).casefold() for token in nlp_artifacts.tokens}
+    return {
+        int(idx): str(lemma).casefold()
+        for idx, lemma in zip(nlp_artifacts.tokens_indices, nlp_artifacts.lemmas, strict=False)
+    }
 
 
 def _pos_by_offset(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
     """Part-of-speech tag of each token of the main spaCy pass, by its start offset."""
     if nlp_artifacts is None or nlp_artifacts.tokens is None:
         return {}
-    return {int(token.idx): str(token.pos_) for token in nlp_artifacts.tokens}
+    doc = nlp_artifacts.tokens
+    # One array read instead of a Token object per word (a third of this recognizer's time).
+    strings = doc.vocab.strings
+    return {int(idx): strings[int(pos)] for idx, pos in doc.to_array(["IDX", "POS"])}
 
 
 class CaseNormalisedNameRecognizer(EntityRecognizer):
