@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import func, select
 
-from app.runtime import Database, knowledge_dir
+from app.runtime import Database, chunk_size, knowledge_dir, open_kb
 from app.settings import Settings
 from app.users import ROLES, add_user
 from context.crm_tables import Customer
@@ -46,10 +46,16 @@ def seed_crm(database: Database) -> str:
 
 def seed_knowledge(settings: Settings, progress: Callable[[int, int], None] | None = None) -> str:
     """Embed the knowledge base into the Chroma store; returns a one-line summary."""
-    from retrieval import DocumentStore, Embedder, ingest_directory
+    from retrieval import Embedder, ingest_paths
 
-    store = DocumentStore.persistent(settings.chroma_dir)
-    report = ingest_directory(knowledge_dir(settings), store, Embedder.load(), progress=progress)
+    embedder = Embedder.load(settings.embedding_backend)
+    report = ingest_paths(
+        [knowledge_dir(settings)],
+        open_kb(settings, embedder),
+        size=chunk_size(embedder),
+        progress=progress,
+        batch_size=settings.embedding_batch_size,
+    )
     errors = f", {len(report.errors)} unreadable" if report.errors else ""
     return (
         f"{report.documents} articles, {report.passages} passages "

@@ -1,9 +1,13 @@
-"""Split a document into passages: by heading, then paragraph, with word-based sizes."""
+"""Split a document into passages: by heading, then paragraph, sized in tokens with overlap.
+
+Sizes are counted with an injected `count_tokens` (the embedding model's own tokenizer at
+ingest, so a passage fits the model's window); without one, a word counts as one token.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from retrieval.documents import Document
@@ -15,6 +19,9 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TAG = re.compile(r"<[^>]*>")
 _WORD_CHAR = re.compile(r"\w")
 _TOKEN = re.compile(r"\S+\s*")
+
+CountTokens = Callable[[str], int]
+"""Number of tokens in a text."""
 
 
 @dataclass(frozen=True)
@@ -28,20 +35,36 @@ class Passage:
     audience: str
     text: str
     content_hash: str
+    updated: str = ""
 
 
-def chunk_document(
-    doc: Document, *, max_words: int = 180, overlap_words: int = 30
-) -> list[Passage]:
-    """Split `doc` into passages of at most `max_words` words, never across a heading."""
-    if max_words < 1:
-        raise ValueError("max_words must be at least 1")
-    if not 0 <= overlap_words < max_words:
-        raise ValueError("overlap_words must be >= 0 and smaller than max_words")
+@dataclass(frozen=True)
+class ChunkSize:
+    """Passage size limits in tokens, and how to count them."""
+
+    max_tokens: int = 200
+    overlap_tokens: int = 40
+    count_tokens: CountTokens | None = None
+
+    def __post_init__(self) -> None:
+        """Reject sizes that cannot make progress."""
+        if self.max_tokens < 1:
+            raise ValueError("max_tokens must be at least 1")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens")
+
+
+def chunk_document(doc: Document, size: ChunkSize | None = None) -> list[Passage]:
+    """Split `doc` into passages of at most `size.max_tokens` tokens, never across a heading.
+
+    A single word longer than the limit still becomes (part of) a passage: nothing is dropped.
+    """
+    size = size or ChunkSize()
+    count = size.count_tokens or word_count
     pieces = [
         (section, text)
         for section, blocks in _sections(doc.body, doc.title)
-        for text in _pack(blocks, max_words, overlap_words)
+        for text in _pack(blocks, size.max_tokens, size.overlap_tokens, count)
     ]
     return [
         Passage(
@@ -52,6 +75,7 @@ def chunk_document(
             audience=doc.audience,
             text=text,
             content_hash=doc.content_hash,
+            updated=doc.updated or "",
         )
         for index, (section, text) in enumerate(pieces)
     ]
@@ -119,31 +143,43 @@ def _has_words(block: str) -> bool:
     return bool(_WORD_CHAR.search(_TAG.sub(" ", block)))
 
 
-def _pack(blocks: list[str], max_words: int, overlap_words: int) -> Iterator[str]:
-    """Merge small blocks up to `max_words`; split an oversized block into overlapping windows."""
+def _pack(blocks: list[str], limit: int, overlap: int, count: CountTokens) -> Iterator[str]:
+    """Merge small blocks up to `limit` tokens; cut an oversized block into overlapping windows."""
     current: list[str] = []
-    count = 0
+    used = 0
     for block in blocks:
-        size = word_count(block)
-        if current and count + size > max_words:
+        size = count(block)
+        if current and used + size > limit:
             yield "\n\n".join(current)
-            current, count = [], 0
-        if size > max_words:
-            yield from _windows(block, max_words, overlap_words)
+            current, used = [], 0
+        if size > limit:
+            yield from _windows(block, limit, overlap, count)
             continue
         current.append(block)
-        count += size
+        used += size
     if current:
         yield "\n\n".join(current)
 
 
-def _windows(block: str, max_words: int, overlap_words: int) -> Iterator[str]:
-    """Windows of `max_words` words sharing `overlap_words`; original spacing is kept."""
-    tokens = _TOKEN.findall(block.strip())
+def _windows(block: str, limit: int, overlap: int, count: CountTokens) -> Iterator[str]:
+    """Windows of whole words of at most `limit` tokens, the next one repeating about `overlap`.
+
+    Tokens are counted per word, which can differ by a token or two from counting the joined
+    text; the default limits leave that margin below the embedding model's window.
+    """
+    words = _TOKEN.findall(block.strip())
+    sizes = [count(word) for word in words]
     start = 0
     while True:
-        end = min(start + max_words, len(tokens))
-        yield "".join(tokens[start:end]).strip()
-        if end == len(tokens):
+        end, used = start, 0
+        while end < len(words) and (end == start or used + sizes[end] <= limit):
+            used += sizes[end]
+            end += 1
+        yield "".join(words[start:end]).strip()
+        if end == len(words):
             return
-        start = end - overlap_words
+        back, shared = end, 0
+        while back - 1 > start and shared + sizes[back - 1] <= overlap:
+            back -= 1
+            shared += sizes[back]
+        start = back

@@ -1,4 +1,4 @@
-"""Knowledge-base articles: Markdown/text files with optional YAML front matter."""
+"""Knowledge-base articles: Markdown/text (optional YAML front matter), HTML and PDF files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import yaml
 AUDIENCES = ("public", "internal")
 """Who may read an article: `public` (customers and agents) or `internal` (agents only)."""
 
-DOCUMENT_SUFFIXES = (".md", ".txt")
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -41,50 +41,111 @@ class LoadResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def content_hash(text: str) -> str:
-    """SHA-256 of the whole file text, front matter included (an audience change is a change)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def content_hash(text: str | bytes, audience: str = "public") -> str:
+    """SHA-256 of the whole file plus its resolved audience (an audience change is a change)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data + b"\0" + audience.encode()).hexdigest()
 
 
-def parse_document(text: str, source: str) -> Document:
-    """Parse an article's text; raise ValueError on malformed front matter or unknown audience."""
+def parse_document(
+    text: str,
+    source: str,
+    *,
+    default_audience: str = "public",
+    updated: str | None = None,
+) -> Document:
+    """Parse an article's text; raise ValueError on malformed front matter or unknown audience.
+
+    Front matter wins over `default_audience` and `updated` (the file's modification time).
+    """
     meta, body = _split_front_matter(text)
-    audience = str(meta.get("audience") or "public").strip().lower()
-    if audience not in AUDIENCES:
-        # Fail closed: a typo must not turn an internal playbook into a public article.
-        raise ValueError(f"audience must be one of {AUDIENCES}, got {meta.get('audience')!r}")
+    audience = _audience(meta.get("audience"), default_audience)
     title = _text_field(meta.get("title")) or _first_h1(body) or _title_from_source(source)
     return Document(
         source=source,
         title=title,
         audience=audience,
-        updated=_updated(meta.get("updated")),
+        updated=_updated(meta.get("updated")) or updated,
         body=body,
-        content_hash=content_hash(text),
+        content_hash=content_hash(text, audience),
         tags=_tags(meta.get("tags")),
     )
 
 
-def load_file(path: Path, root: Path) -> Document:
-    """Read and parse one file; `source` becomes its POSIX path relative to `root`."""
-    source = path.relative_to(root).as_posix()
-    # read_text translates newlines, so a CRLF checkout hashes like an LF one.
-    return parse_document(path.read_text(encoding="utf-8-sig"), source)
+def load_file(path: Path, root: Path, *, default_audience: str = "public") -> Document:
+    """Read and parse one file of any supported kind; `source` is its path relative to `root`."""
+    from retrieval.formats import html_to_markdown, pdf_to_text
+
+    source = path.relative_to(root).as_posix() if path != root else path.name
+    data = path.read_bytes()
+    modified = _mtime(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        body, pdf_title = pdf_to_text(data)
+        audience = _audience(None, default_audience)
+        return Document(
+            source=source,
+            title=pdf_title or _title_from_source(source),
+            audience=audience,
+            updated=modified,
+            body=body,
+            content_hash=content_hash(data, audience),
+        )
+    # Newlines are normalised, so a CRLF checkout hashes like an LF one.
+    text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in (".html", ".htm"):
+        body, page_title, meta = html_to_markdown(text)
+        audience = _audience(meta.get("audience"), default_audience)
+        return Document(
+            source=source,
+            # The H1 names the article; <title> often carries the site's name as well.
+            title=meta.get("title", "").strip()
+            or _first_h1(body)
+            or page_title
+            or _title_from_source(source),
+            audience=audience,
+            updated=_updated(meta.get("updated")) or modified,
+            body=body,
+            content_hash=content_hash(text, audience),
+            tags=_tags(meta.get("keywords")),
+        )
+    return parse_document(text, source, default_audience=default_audience, updated=modified)
 
 
-def load_directory(path: Path | str) -> LoadResult:
-    """Load every `*.md` / `*.txt` under `path` (recursively, sorted, hidden entries skipped)."""
+def load_directory(path: Path | str, *, default_audience: str = "public") -> LoadResult:
+    """Load every supported file under `path` (recursively, sorted, hidden entries skipped).
+
+    `path` may also be a single file. A file that cannot be read or parsed is reported in
+    `errors` and the others are still loaded.
+    """
     root = Path(path)
-    if not root.is_dir():
-        raise NotADirectoryError(f"knowledge-base directory not found: {root}")
+    if root.is_file():
+        files, base = [root], root.parent
+    elif root.is_dir():
+        files, base = sorted(_document_files(root)), root
+    else:
+        raise NotADirectoryError(f"knowledge-base path not found: {root}")
     documents: list[Document] = []
     errors: list[tuple[str, str]] = []
-    for file in sorted(_document_files(root)):
+    for file in files:
         try:
-            documents.append(load_file(file, root))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            errors.append((file.relative_to(root).as_posix(), f"{type(exc).__name__}: {exc}"))
+            documents.append(load_file(file, base, default_audience=default_audience))
+        except Exception as exc:  # any parser's failure: report the file, keep the others
+            errors.append((file.relative_to(base).as_posix(), f"{type(exc).__name__}: {exc}"))
     return LoadResult(documents=documents, errors=errors)
+
+
+def _audience(value: object, default: str) -> str:
+    audience = str(value or default).strip().lower()
+    if audience not in AUDIENCES:
+        # Fail closed: a typo must not turn an internal playbook into a public article.
+        raise ValueError(f"audience must be one of {AUDIENCES}, got {value or default!r}")
+    return audience
+
+
+def _mtime(path: Path) -> str:
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return stamp.replace(microsecond=0).isoformat()
 
 
 def _document_files(root: Path) -> list[Path]:

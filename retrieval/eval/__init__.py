@@ -1,0 +1,1 @@
+"""Packaged question sets for `deskpilot eval retrieval`."""
