@@ -29,6 +29,8 @@ class StoredTurn:
     prompt: str
     degraded: bool
     provenance_json: str
+    rules_version: str | None = None
+    rule_flags_json: str = ""
 
 
 class ConversationStore:
@@ -118,6 +120,8 @@ class ConversationStore:
                 prompt=stored.prompt,
                 degraded=stored.degraded,
                 provenance_json=stored.provenance_json,
+                rules_version=stored.rules_version,
+                rule_flags_json=stored.rule_flags_json,
             )
             session.add(answer)
             conversation.vault_encrypted = enc(vault.to_json())

@@ -31,11 +31,32 @@ class ContextSection:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextReport:
+    """The prompt plan as ``chat --json`` prints it under ``context`` (exact keys)."""
+
+    rules_version: str
+    budget: int
+    sections: list[ContextSection]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFlagView:
+    """An answer sentence that contradicts a rule outcome (shown to agents, never customers)."""
+
+    check: str
+    detail: str
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
 class ContextReady:
     """Step 3 is done: the provenance of the context, shown to agents before the answer."""
 
     sections: list[ContextSection]
     sources: list[SourceRef]
+    rules_version: str = ""
+    budget: int = 0
+    rule_facts: list[str] = field(default_factory=list)  # the rule outcomes, as the prompt has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +81,12 @@ class TurnResult:
     cost_usd: float | None
     prompt: str
     sources: list[SourceRef]
-    context: list[ContextSection]
+    context: ContextReport
     latency_ms: float
     message_id: int | None = None  # the stored answer, for feedback
     fallback: str | None = None  # the model entry or "cache" that stood in, when one did
     route: dict[str, str] = field(default_factory=dict)  # tier and the reason it was chosen
+    rule_flags: list[RuleFlagView] = field(default_factory=list)  # for agents; [] if none
 
 
 TurnEvent = ContextReady | AnswerDelta | TurnResult

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric
+from sqlalchemy import Column, Index, Numeric
 from sqlmodel import Field, SQLModel
 
 
@@ -34,6 +34,8 @@ class Order(SQLModel, table=True):
     """One order placed by a customer."""
 
     __tablename__ = "crm_orders"
+    # The history query: one customer's orders, newest first, LIMIT n (migration 0003).
+    __table_args__ = (Index("ix_crm_orders_customer_placed", "customer_id", "placed_at"),)
 
     id: str = Field(primary_key=True, max_length=32)
     customer_id: str = Field(foreign_key="crm_customers.id", index=True, max_length=32)
@@ -66,6 +68,9 @@ class Ticket(SQLModel, table=True):
     """A support ticket, optionally about one order."""
 
     __tablename__ = "crm_tickets"
+    __table_args__ = (
+        Index("ix_crm_tickets_customer_status", "customer_id", "status", "created_at"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     customer_id: str = Field(foreign_key="crm_customers.id", index=True, max_length=32)
@@ -83,6 +88,7 @@ class Interaction(SQLModel, table=True):
     """A past contact with the customer (email, chat, phone) and its summary."""
 
     __tablename__ = "crm_interactions"
+    __table_args__ = (Index("ix_crm_interactions_customer_time", "customer_id", "occurred_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="crm_customers.id", index=True, max_length=32)

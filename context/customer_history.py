@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from context.crm_tables import Customer, Order, OrderItem, Ticket
+from context.crm_tables import Customer, Interaction, Order, OrderItem, Ticket
 
 OPEN_TICKET_STATES = ("open", "pending")
+# Lines per order read at most: a pathological order cannot blow up one turn's query.
+MAX_ITEMS_PER_ORDER = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class CustomerHistory:
     orders: list[OrderFacts]
     open_tickets: list[Ticket]
     order_count: int
+    interactions: list[Interaction] = field(default_factory=list)
 
 
 def get_customer(session: Session, customer_id: str) -> Customer | None:
@@ -60,9 +63,18 @@ def find_customers(session: Session, query: str, *, limit: int = 8) -> list[Cust
 
 
 def load_history(
-    session: Session, customer_id: str, *, max_orders: int = 10, max_tickets: int = 10
+    session: Session,
+    customer_id: str,
+    *,
+    max_orders: int = 10,
+    max_tickets: int = 10,
+    max_interactions: int = 3,
 ) -> CustomerHistory | None:
-    """Profile, the most recent orders with items, and open tickets; bounded by the limits."""
+    """Profile, recent orders with items, open tickets, recent interactions; all bounded.
+
+    Every query has a LIMIT (or is a COUNT) and runs on a (customer_id, date) index, so a
+    customer with 5,000 orders costs what one with 5 does.
+    """
     customer = get_customer(session, customer_id)
     if customer is None:
         return None
@@ -80,6 +92,7 @@ def load_history(
             select(OrderItem)
             .where(col(OrderItem.order_id).in_(list(items_by_order)))
             .order_by(col(OrderItem.id))
+            .limit(len(orders) * MAX_ITEMS_PER_ORDER)
         ).all():
             items_by_order[item.order_id].append(item)
     tickets = list(
@@ -90,6 +103,14 @@ def load_history(
             .limit(max_tickets)
         ).all()
     )
+    interactions = list(
+        session.exec(
+            select(Interaction)
+            .where(Interaction.customer_id == customer.id)
+            .order_by(col(Interaction.occurred_at).desc())
+            .limit(max_interactions)
+        ).all()
+    )
     count = session.exec(
         select(func.count()).select_from(Order).where(Order.customer_id == customer.id)
     ).one()
@@ -98,4 +119,5 @@ def load_history(
         orders=[OrderFacts(o, items_by_order[o.id]) for o in orders],
         open_tickets=tickets,
         order_count=int(count),
+        interactions=interactions,
     )

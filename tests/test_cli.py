@@ -59,6 +59,15 @@ def test_chat_json_runs_one_full_turn_and_continues_a_conversation(cli_env: dict
     assert set(turn["usage"]) == {"input_tokens", "output_tokens"}
     assert turn["usage"]["input_tokens"] > 0
     assert all({"source", "title"} <= set(s) for s in turn["sources"])
+    context = turn["context"]
+    assert set(context) == {"rules_version", "budget", "sections"}
+    assert context["rules_version"] == "2026.11.1"
+    assert sum(s["tokens"] for s in context["sections"]) <= context["budget"]
+    for section in context["sections"]:
+        assert set(section) == {"name", "tokens", "budget", "included", "dropped"}
+    names = [s["name"] for s in context["sections"]]
+    assert {"instructions", "rules", "customer", "orders", "passages", "memory"} <= set(names)
+    assert isinstance(turn["rule_flags"], list)
 
     again = deskpilot(
         cli_env,

@@ -59,7 +59,7 @@ async def test_local_turn_streams_a_grounded_answer_and_records_everything(runti
     assert result.provider == "local" and not result.degraded
     assert result.prompt == "support_reply@1"
     assert result.cost_usd == 0.0
-    names = {s.name for s in result.context}
+    names = {s.name for s in result.context.sections}
     assert {"customer", "orders", "tickets", "passages", "memory"} <= names
 
     rows = ledger_rows(runtime, conversation)
@@ -209,3 +209,46 @@ def test_customer_search_by_id_email_and_name(runtime: Any) -> None:
     assert [c.id for c in assistant.find_customers(CUSTOMER.lower())] == [CUSTOMER]
     assert [c.id for c in assistant.find_customers(crm.email.upper())] == [CUSTOMER]
     assert CUSTOMER in [c.id for c in assistant.find_customers(crm.name.split()[-1][:4])]
+
+
+async def test_an_answer_contradicting_the_rules_is_flagged_and_stored(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm = customer(runtime)
+    reply = (
+        "Thanks <PERSON_1>. We will get back to you within 1 hour. "
+        "I have waived the restocking fee for you."
+    )
+    fake_openai.script(Reply(text=reply))
+    assistant = with_openai(runtime, fake_openai.base_url, monkeypatch)
+    conversation = await assistant.start_conversation(
+        user_id=None, customer_id=CUSTOMER, role="agent"
+    )
+    _, result = await run_turn(assistant, conversation, "Can you waive the restocking fee?")
+
+    assert [f.check for f in result.rule_flags] == ["sla_shorter", "forbidden_promise"]
+    assert "within 1 hour" in result.rule_flags[0].sentence
+    assert result.context.rules_version == "2026.11.1"
+    system = fake_openai.requests[-1]["messages"][0]["content"]
+    assert '<rules version="2026.11.1">' in system and "first_response_sla_hours:" in system
+    with runtime.session_factory() as session:
+        stored = session.exec(
+            select(ChatMessage).where(
+                ChatMessage.conversation_id == conversation, ChatMessage.author == "assistant"
+            )
+        ).one()
+    assert stored.rules_version == "2026.11.1"
+    flags = json.loads(stored.rule_flags_json)
+    assert [f["check"] for f in flags] == ["sla_shorter", "forbidden_promise"]
+    assert crm.name not in stored.rule_flags_json, "stored flags hold placeholders, not names"
+    assert set(json.loads(stored.provenance_json)) == {"rules_version", "budget", "sections"}
+
+
+async def test_plain_local_answers_raise_no_rule_flags(runtime: Any) -> None:
+    assistant = runtime.assistant
+    conversation = await assistant.start_conversation(
+        user_id=None, customer_id=CUSTOMER, role="customer"
+    )
+    for question in ("How long does a refund take?", "Where is my order?", "Can I return it?"):
+        _, result = await run_turn(assistant, conversation, question)
+        assert result.rule_flags == [], (question, result.answer)

@@ -150,17 +150,33 @@ def source_line(index: int, source: SourceRef) -> str:
 
 
 def context_markdown(event: ContextReady) -> str:
-    """The body of the "Context" step: total tokens, one line per section, the sources."""
+    """The body of the "Context" step: tokens, sections, rule outcomes, the sources."""
     used = sum(s.tokens for s in event.sections)
-    budget = sum(s.budget for s in event.sections)
+    budget = event.budget or sum(s.budget for s in event.sections)
     lines = [f"**{used} / {budget} tokens** of context"]
     lines += [section_line(s) for s in event.sections] or ["- no context sections"]
     lines.append("")
+    if event.rule_facts:
+        lines.append(f"**Rule outcomes** (rules {md_escape(event.rules_version)})")
+        lines += [f"- {md_escape(fact)}" for fact in event.rule_facts]
+        lines.append("")
     if event.sources:
         lines.append("**Sources**")
         lines += [source_line(i, s) for i, s in enumerate(event.sources, start=1)]
     else:
         lines.append("No knowledge-base passage matched.")
+    return "\n".join(lines)
+
+
+def rule_flags_markdown(result: TurnResult) -> str | None:
+    """A warning for the agent when the answer contradicts a rule outcome (None if it does not)."""
+    if not result.rule_flags:
+        return None
+    lines = [
+        f"⚠️ **Check this answer against the rules** ({md_escape(result.context.rules_version)})"
+    ]
+    for flag in result.rule_flags:
+        lines.append(f"- {md_escape(flag.detail)} — “{md_escape(flag.sentence)}”")
     return "\n".join(lines)
 
 

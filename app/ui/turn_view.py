@@ -11,7 +11,7 @@ from app.errors import DeskpilotError
 from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from app.ui.assistant_port import AssistantPort
 from app.ui.chainlit_calls import attach_texts, say, send, show_step, update_step
-from app.ui.rendering import answer_view, context_markdown, turn_footer
+from app.ui.rendering import answer_view, context_markdown, rule_flags_markdown, turn_footer
 from guardrails import InputRejected, PseudonymisationError
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,9 @@ async def run_turn(
                 if step is not None:
                     step.output = f"{step.output}\n\n{turn_footer(event)}"
                     await update_step(step)
+                warning = rule_flags_markdown(event)
+                if show_provenance and warning:  # agents only: customers never see rule checks
+                    await say(warning)
                 return event
     except PseudonymisationError:  # failed closed: nothing left the process
         log.error("turn failed closed: conversation=%s personal-data analysis", conversation_id)
