@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 Tier = Literal["economy", "standard", "premium"]
 TIERS: tuple[Tier, ...] = ("economy", "standard", "premium")
-Task = Literal["agent_reply", "customer_reply", "triage", "summary"]
+Task = Literal["agent_reply", "customer_reply", "triage", "summary", "next_action"]
 
 
 class ConfigError(ValueError):
@@ -49,6 +49,8 @@ class ModelEntry(_Strict):
     base_url_env: str | None = None
     api_key_env: str | None = None
     max_tokens: int = Field(600, gt=0)
+    # Tokens the model reads and writes in one call; context budgets are cut from it.
+    context_window: int = Field(128000, gt=0)
     max_in_flight: int = Field(16, gt=0)
     timeouts: TimeoutSettings = TimeoutSettings()
     price_input_per_million: Decimal | None = Field(None, ge=0)

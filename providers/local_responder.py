@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from providers.base import Chunk, Completion, Message, Usage
+from providers.local_triage import answer_task, task_of
 from providers.passage_selection import content_stems, select_sentences, stem
 from providers.prompt_parsing import ParsedPrompt, Record, parse_prompt
 
@@ -239,7 +240,8 @@ class LocalResponder:
 
     def answer(self, messages: Sequence[Message]) -> tuple[str, Usage]:
         """The answer text and its token usage."""
-        text = compose_answer(parse_prompt(messages))
+        task = task_of(messages)  # triage prompts get their JSON answer, not a grounded reply
+        text = answer_task(task, messages) if task else compose_answer(parse_prompt(messages))
         usage = Usage(sum(self._count(m.content) for m in messages), self._count(text))
         return text, usage
 

@@ -37,6 +37,7 @@ from app.ui.session import (
     set_picker_message,
     take_picker_message,
 )
+from app.ui.triage_view import tickets_action
 
 
 def _change_action() -> cl.Action:
@@ -71,7 +72,7 @@ async def open_conversation(
         await say(customer_welcome(customer))
     else:
         content = customer_card(customer) + "\n\nAsk anything about this customer."
-        await say(content, actions=[_change_action()])
+        await say(content, actions=[_change_action(), tickets_action(customer.id)])
     return active
 
 

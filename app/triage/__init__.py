@@ -1,0 +1,1 @@
+"""Ticket triage: classify (urgency, category), summarise threads, suggest the next action."""

@@ -1,0 +1,63 @@
+"""Build the triage service for a process: providers from the configuration, the prompt library,
+and a pseudonymiser only when a language model could receive the tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.runtime import Database, shared_store
+from app.settings import Settings
+from app.triage.caller import ChainCaller
+from app.triage.service import TriageService
+from prompts.library import PromptLibrary, load_library
+
+if TYPE_CHECKING:
+    from providers.factory import ProviderSet
+
+
+@dataclass(frozen=True, slots=True)
+class TriageSetup:
+    """The service and what it was built from."""
+
+    service: TriageService
+    caller: ChainCaller
+    library: PromptLibrary
+
+
+def build_chain_caller(settings: Settings, providers: ProviderSet | None = None) -> ChainCaller:
+    """The provider chain (keys from the environment), local responder last: ``providers`` when
+    given (the app's own, sharing breakers and caches), else built from the configuration."""
+    from providers import LocalResponder
+    from providers.config import load_config
+    from providers.factory import build_provider_set
+    from providers.routing import Router
+
+    if providers is None:
+        config = load_config(settings.providers_file)
+        providers = build_provider_set(config, store=shared_store(settings), local=LocalResponder())
+    return ChainCaller(providers, Router(providers.config))
+
+
+def build_triage(
+    settings: Settings, database: Database, providers: ProviderSet | None = None
+) -> TriageSetup:
+    """Everything triage needs; loads spaCy (seconds) only when a model is configured."""
+    library = load_library()
+    caller = build_chain_caller(settings, providers)
+    pseudonymiser = None
+    if caller.uses_models():
+        from app.runtime import product_names
+        from guardrails import Pseudonymiser, build_analyzer
+
+        pseudonymiser = Pseudonymiser(
+            build_analyzer(settings.spacy_model), allow_list=product_names(database.sessions)
+        )
+    service = TriageService(
+        database.sessions,
+        caller,
+        library,
+        company=settings.company_name,
+        pseudonymiser=pseudonymiser,
+    )
+    return TriageSetup(service, caller, library)
