@@ -22,6 +22,8 @@ class CallContext:
     input_tokens_estimate: int
     tier: str | None = None
     route_reason: str | None = None
+    role: str | None = None  # agent | customer
+    rules_version: str | None = None
 
 
 class Ledger:
@@ -68,6 +70,8 @@ class Ledger:
                     breaker_state=attempt.breaker_state,
                     tier=call.tier,
                     route_reason=call.route_reason,
+                    role=call.role,
+                    rules_version=call.rules_version,
                     ok=attempt.ok,
                     error=attempt.error,
                 )

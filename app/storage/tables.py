@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric, Text
+from sqlalchemy import Column, Index, Numeric, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -63,7 +63,27 @@ class ChatMessage(SQLModel, table=True):
     prompt: str | None = Field(default=None, max_length=100)
     degraded: bool = False
     provenance_json: str = Field(default="", sa_column=Column(Text, nullable=False))
+    rules_version: str | None = Field(default=None, max_length=40)  # the rules the turn ran under
+    # Contradictions of the rule outcomes found in this answer (JSON list, pseudonymised text).
+    rule_flags_json: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConversationSummary(SQLModel, table=True):
+    """The rolling summary of one conversation (pseudonymised), and its whole-conversation recap."""
+
+    __tablename__ = "app_conversation_summaries"
+    # Earlier conversations of a customer, newest first (the history section).
+    __table_args__ = (Index("ix_app_conversation_summaries_customer", "customer_id", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="app_conversations.id", unique=True)
+    customer_id: str = Field(foreign_key="crm_customers.id", max_length=32)
+    covers_messages: int = 0  # the rolling summary stands for messages 1..covers_messages
+    rolling_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    recap_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    method: str = Field(default="extractive", max_length=20)  # extractive | model
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class CallRecord(SQLModel, table=True):
@@ -77,10 +97,12 @@ class CallRecord(SQLModel, table=True):
     )
     turn: int | None = None
     user_id: int | None = Field(default=None, index=True)
+    role: str | None = Field(default=None, max_length=20)  # agent | customer
     task: str = Field(default="reply", max_length=40)
     provider: str = Field(max_length=64)
     model: str = Field(max_length=100)
     prompt: str = Field(max_length=100)
+    rules_version: str | None = Field(default=None, max_length=40)
     input_tokens: int | None = None  # as the provider reported them
     output_tokens: int | None = None
     input_tokens_estimate: int = 0  # tiktoken, always
@@ -131,6 +153,7 @@ __all__ = [
     "CallRecord",
     "ChatMessage",
     "Conversation",
+    "ConversationSummary",
     "Feedback",
     "User",
 ]
