@@ -8,35 +8,41 @@ import functools
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
 
 from app.conversations import ConversationStore, StoredTurn
+from app.cost_controls import Admission, CostControls
 from app.errors import CustomerNotFound
-from app.ledger import CallContext, Ledger
+from app.ledger import Ledger
+from app.prompt_guard import assert_no_raw_values, known_values
 from app.provider_call import StreamedAnswer, stream_answer
+from app.rule_flags import flag_answer, stored_flags
 from app.storage.database import SessionFactory
+from app.storage.tables import Conversation
+from app.summariser import Summariser
+from app.turn_accounting import TurnAccount, TurnAccounting
+from app.turn_memory import MemoryService
 from app.turn_outcome import judge
+from app.turn_prompt import TurnPrompt, rule_facts, section_view
 from app.turn_types import (
     AnswerDelta,
     ContextReady,
-    ContextSection,
+    ContextReport,
     ConversationRole,
+    RuleFlagView,
     SourceRef,
     TurnEvent,
     TurnResult,
 )
-from context.assembly import Budgets, ContextPlan, SectionPlan, assemble
-from context.customer_history import CustomerHistory, find_customers, get_customer, load_history
-from context.memory import select_memory
+from context.builder import ContextBuilder, LoadedCustomer, UnknownCustomer
+from context.customer_history import find_customers, get_customer
 from context.tokens import TokenCounter
 from guardrails import Pseudonymiser, PseudonymVault, StreamRestorer, check_input
 from prompts.loader import PromptTemplate
-from providers import Message
 from providers.config import Task
 from providers.factory import ProviderSet
 from providers.routing import Router
-from retrieval import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +63,20 @@ class AssistantConfig:
 
     company: str = "Northwind Electronics"
     max_message_chars: int = 4000
-    retrieval_k: int = 4
     temperature: float = 0.2
-    budgets: Budgets = field(default_factory=Budgets)
+    context_max_tokens: int = 6000  # cap on the context budget, whatever the model's window
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A checked, pseudonymised question and what was loaded for it (steps 1-2 of a turn)."""
+
+    question: str
+    query: str
+    vault: PseudonymVault
+    known: dict[str, list[str]]
+    loaded: LoadedCustomer
+    started: float
 
 
 class Assistant:
@@ -71,23 +88,37 @@ class Assistant:
         sessions: SessionFactory,
         conversations: ConversationStore,
         pseudonymiser: Pseudonymiser,
-        knowledge: KnowledgeBase,
+        context: ContextBuilder,
+        memory: MemoryService,
+        summariser: Summariser,
         counter: TokenCounter,
         providers: ProviderSet,
         router: Router,
         ledger: Ledger,
         prompt: PromptTemplate,
+        costs: CostControls,
         config: AssistantConfig,
     ) -> None:
         self._sessions = sessions
         self._conversations = conversations
         self._pseudonymiser = pseudonymiser
-        self._knowledge = knowledge
+        self._context_builder = context
+        self._memory = memory
+        self._summariser = summariser
         self._counter = counter
         self._providers = providers
         self._router = router
         self._ledger = ledger
         self._prompt = prompt
+        self._costs = costs
+        self._accounting = TurnAccounting(ledger, costs, counter)
+        self._turn_prompt = TurnPrompt(
+            context,
+            counter,
+            prompt,
+            company=config.company,
+            context_max_tokens=config.context_max_tokens,
+        )
         self._config = config
 
     @property
@@ -99,6 +130,15 @@ class Assistant:
         """The same assistant over other providers (shares every loaded component)."""
         clone = copy.copy(self)
         clone._providers, clone._router = providers, router
+        clone._summariser = self._summariser.with_providers(providers, router)
+        clone._memory = self._memory.with_summariser(clone._summariser)
+        return clone
+
+    def with_cost_controls(self, costs: CostControls) -> Assistant:
+        """The same assistant under other budgets, rate limits and metrics (a tenant, a test)."""
+        clone = copy.copy(self)
+        clone._costs = costs
+        clone._accounting = TurnAccounting(self._ledger, costs, self._counter)
         return clone
 
     # -- customers -------------------------------------------------------------------------
@@ -125,31 +165,84 @@ class Assistant:
 
     # -- one turn --------------------------------------------------------------------------
     async def respond(self, conversation_id: int, text: str) -> AsyncIterator[TurnEvent]:
-        """Run one turn, yielding the context provenance, answer deltas, then the result."""
+        """Run one turn, yielding the context provenance, answer deltas, then the result.
+
+        The customer is the conversation's, fixed when it was opened (the agent's choice or the
+        customer's login): nothing in the message text can load another customer's data.
+        """
         started = time.perf_counter()
         question = check_input(text, max_chars=self._config.max_message_chars)  # 1
         conversation = self._conversations.get(conversation_id)
+        self._costs.admit_request(conversation.user_id)  # RateLimitExceeded: a message to show
         vault = self._conversations.vault(conversation)
-        history = self._load_history(conversation.customer_id)
-        known = _known_values(history)
+        loaded = self._load(conversation.customer_id)
+        history = loaded.history
+        known = known_values(history)
         redaction = await asyncio.to_thread(  # 2
             functools.partial(self._pseudonymiser.anonymise, question, vault, known_values=known)
         )
         role: ConversationRole = "customer" if conversation.role == "customer" else "agent"
-        plan, memory_plan, memory = await self._context(  # 3
-            conversation_id, history, redaction.text, vault, role
-        )
-        sources = [SourceRef(h.source, h.title, h.section, h.score, h.text) for h in plan.passages]
-        sections = [_section(s) for s in [*plan.sections, memory_plan]]
-        yield ContextReady(sections=sections, sources=sources)
-
-        messages = self._messages(plan, memory, redaction.text, role)  # 4
-        _assert_no_raw_values(messages, known)
-        turn = self._conversations.next_turn(conversation_id)
         task: Task = "customer_reply" if role == "customer" else "agent_reply"
-        route = self._router.route(
-            task, message=redaction.text, customer_tier=history.customer.tier
+        # The worst case is reserved against the budgets before anything is spent; a nearly
+        # spent budget gets the route a tier down, a spent one refuses with a message to show.
+        admission = await asyncio.to_thread(
+            functools.partial(
+                self._costs.reserve,
+                self._router,
+                task,
+                message=redaction.text,
+                customer_tier=history.customer.tier,
+                input_tokens=self._config.context_max_tokens + self._counter.count(redaction.text),
+                user_id=conversation.user_id,
+                role=conversation.role,
+                conversation_id=conversation_id,
+            )
         )
+        try:
+            async for event in self._answer(
+                conversation_id,
+                conversation,
+                admission,
+                _Asked(question, redaction.text, vault, known, loaded, started),
+            ):
+                yield event
+        finally:
+            self._costs.release(admission.reservation)  # a no-op once settled
+
+    async def _answer(
+        self,
+        conversation_id: int,
+        conversation: Conversation,
+        admission: Admission,
+        asked: _Asked,
+    ) -> AsyncIterator[TurnEvent]:
+        """Steps 3-7 of a turn whose cost was admitted."""
+        question, query, vault, known, loaded, started = (
+            asked.question,
+            asked.query,
+            asked.vault,
+            asked.known,
+            asked.loaded,
+            asked.started,
+        )
+        route = admission.route
+        role: ConversationRole = "customer" if conversation.role == "customer" else "agent"
+        turn = self._conversations.next_turn(conversation_id)
+        memory = await self._memory.prepare(conversation, vault, turn)  # 3
+        plan = await self._turn_prompt.plan(loaded, query, vault, role, route, memory)
+        sources = [SourceRef(h.source, h.title, h.section, h.score, h.text) for h in plan.passages]
+        sections = [section_view(s) for s in plan.sections]
+        report = ContextReport(plan.rules_version, plan.budget, sections)
+        yield ContextReady(
+            sections=sections,
+            sources=sources,
+            rules_version=plan.rules_version,
+            budget=plan.budget,
+            rule_facts=rule_facts(plan, vault),
+        )
+
+        messages = self._turn_prompt.messages(plan, query, role)  # 4
+        assert_no_raw_values(messages, known)
         # The caches tell customers apart by the real id: the prompt only has <CUSTOMER_ID_1>.
         chain = self._providers.chain(
             route, prompt=self._prompt.ref, scope=conversation.customer_id
@@ -157,6 +250,7 @@ class Assistant:
         restorer = StreamRestorer(vault)
         answer = StreamedAnswer()
         first = route.entries[0]
+        first_token_s: float | None = None
         async for delta in stream_answer(  # 5, 6
             chain,
             messages,
@@ -167,6 +261,8 @@ class Assistant:
         ):
             shown = restorer.feed(delta)
             if shown:
+                if first_token_s is None:
+                    first_token_s = time.perf_counter() - started
                 yield AnswerDelta(shown)
         tail = restorer.flush()
         if tail:
@@ -174,41 +270,57 @@ class Assistant:
 
         outcome = judge(answer, route)
         answer_pseudonymised = answer.text or outcome.fallback_text
-        self._ledger.record(  # 7
-            CallContext(
+        answer_raw = vault.restore(answer_pseudonymised)
+        flags = flag_answer(answer_raw, plan, self._context_builder.rules)
+        self._accounting.record(  # 7
+            admission,
+            TurnAccount(
                 conversation_id=conversation_id,
-                turn=turn,
+                customer_id=conversation.customer_id,
                 user_id=conversation.user_id,
-                task=route.task,
+                turn=turn,
+                role=role,
+                route=route,
                 prompt=self._prompt.ref,
-                input_tokens_estimate=self._counter.count_messages([m.content for m in messages]),
-                tier=route.tier,
-                route_reason=route.reason,
+                rules_version=plan.rules_version,
+                messages=messages,
+                answer=answer,
+                model=outcome.model,
+                started=started,
+                first_token_s=first_token_s,
             ),
-            answer.attempts,
-            [self._counter.count(answer.text) if a.ok else 0 for a in answer.attempts],
         )
         message_id = self._conversations.save_turn(
             conversation_id,
             turn,
             StoredTurn(
                 question_raw=question,
-                question_pseudonymised=redaction.text,
-                answer_raw=vault.restore(answer_pseudonymised),
+                question_pseudonymised=query,
+                answer_raw=answer_raw,
                 answer_pseudonymised=answer_pseudonymised,
                 complete=answer.complete,
                 provider=outcome.provider,
                 model=outcome.model,
                 prompt=self._prompt.ref,
                 degraded=outcome.degraded,
-                provenance_json=json.dumps({"sections": [asdict(s) for s in sections]}),
+                provenance_json=json.dumps(asdict(report)),
+                rules_version=plan.rules_version,
+                rule_flags_json=stored_flags(flags, vault),
             ),
             vault,
         )
+        if flags:
+            log.warning(
+                "answer contradicts the rules: conversation=%s turn=%s checks=%s",
+                conversation_id,
+                turn,
+                ",".join(f.check for f in flags),
+            )
+        self._memory.record(conversation)
         usage = outcome.usage
         cost = self._ledger.price(outcome.final) if outcome.final else None
         yield TurnResult(
-            answer=vault.restore(answer_pseudonymised),
+            answer=answer_raw,
             conversation_id=conversation_id,
             provider=outcome.provider,
             model=outcome.model,
@@ -219,81 +331,17 @@ class Assistant:
             cost_usd=float(cost) if cost is not None else None,
             prompt=self._prompt.ref,
             sources=sources,
-            context=sections,
+            context=report,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             message_id=message_id,
             fallback=outcome.fallback,
             route={"tier": route.tier, "reason": route.reason},
+            rule_flags=[RuleFlagView(f.check, f.detail, f.sentence) for f in flags],
         )
 
     # -- steps -----------------------------------------------------------------------------
-    def _load_history(self, customer_id: str) -> CustomerHistory:
-        with self._sessions() as session:
-            history = load_history(session, customer_id)
-        if history is None:
-            raise CustomerNotFound(customer_id)
-        return history
-
-    async def _context(
-        self,
-        conversation_id: int,
-        history: CustomerHistory,
-        query: str,
-        vault: PseudonymVault,
-        role: ConversationRole,
-    ) -> tuple[ContextPlan, SectionPlan, list[tuple[str, str]]]:
-        audience = "public" if role == "customer" else None
-        hits = await asyncio.to_thread(
-            functools.partial(
-                self._knowledge.search, query, k=self._config.retrieval_k, audience=audience
-            )
-        )
-        plan = assemble(
-            history,
-            hits,
-            mask=vault.placeholder_for,
-            counter=self._counter,
-            budgets=self._config.budgets,
-        )
-        memory, memory_plan = select_memory(
-            self._conversations.pseudonymised_turns(conversation_id),
-            budget=self._config.budgets.memory,
-            counter=self._counter,
-        )
-        return plan, memory_plan, memory
-
-    def _messages(
-        self,
-        plan: ContextPlan,
-        memory: list[tuple[str, str]],
-        question: str,
-        role: ConversationRole,
-    ) -> list[Message]:
-        rendered = self._prompt.render(
-            {"company": self._config.company, "audience": role, "context": plan.render()},
-            question,
-        )
-        earlier = [Message("user" if a == "user" else "assistant", t) for a, t in memory]
-        return [rendered[0], *earlier, *rendered[1:]]
-
-
-def _section(plan: SectionPlan) -> ContextSection:
-    return ContextSection(plan.name, plan.tokens, plan.budget, plan.included, plan.dropped)
-
-
-def _known_values(history: CustomerHistory) -> dict[str, list[str]]:
-    c = history.customer
-    known: dict[str, list[str]] = {"PERSON": [c.name], "EMAIL_ADDRESS": [c.email]}
-    if c.phone:
-        known["PHONE_NUMBER"] = [c.phone]
-    return known
-
-
-def _assert_no_raw_values(messages: Sequence[Message], known: dict[str, list[str]]) -> None:
-    """Last line of defence: refuse to send a prompt that still holds a known personal value."""
-    for message in messages:
-        lowered = message.content.casefold()
-        for values in known.values():
-            for value in values:
-                if value and value.casefold() in lowered:
-                    raise RuntimeError("refusing to send: a personal value survived redaction")
+    def _load(self, customer_id: str) -> LoadedCustomer:
+        try:
+            return self._context_builder.load(customer_id)
+        except UnknownCustomer:
+            raise CustomerNotFound(customer_id) from None

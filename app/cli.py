@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -13,7 +12,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.bench.cli import register as register_bench
+from app.cli_import import register as register_import
 from app.cli_pii import register as register_pii
+from app.cli_retrieval import register as register_retrieval
+from app.cli_triage import register as register_triage
+from app.cli_usage import register as register_usage
 from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
@@ -236,16 +239,24 @@ def build_parser() -> argparse.ArgumentParser:
     users_sub.add_parser("list").set_defaults(func=cmd_users)
     register_pii(sub)
     register_bench(sub)
+    register_import(sub)
+    register_usage(sub)
+    register_retrieval(sub)
+    register_triage(sub)  # after retrieval: `eval triage` joins its `eval` command
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    from app.json_logs import configure_logging
     from app.users import UserError
     from guardrails import PseudonymisationError
     from guardrails.input_checks import InputRejected
 
-    logging.basicConfig(level=os.environ.get("DESKPILOT_LOG_LEVEL", "WARNING"))
+    json_logs = os.environ.get("DESKPILOT_LOG_FORMAT") == "json"
+    configure_logging(
+        "json" if json_logs else "text", os.environ.get("DESKPILOT_LOG_LEVEL", "WARNING")
+    )
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

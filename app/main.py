@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import cast
 
 import chainlit as cl
 from chainlit.server import app as server_app
 
+from app.http_routes import mount_metrics
+from app.json_logs import bind, configure_logging, new_request_id
 from app.runtime import Runtime, build_runtime
 from app.settings import load_settings
 from app.ui.chainlit_calls import remove_action, say
@@ -29,6 +32,7 @@ from app.ui.session import (
     current_viewer,
     user_metadata,
 )
+from app.ui.triage_view import register_triage_actions
 from app.ui.turn_view import FEEDBACK_DOWN, FEEDBACK_UP, feedback_actions, run_turn
 from app.users import authenticate
 
@@ -42,8 +46,11 @@ _NOT_SIGNED_IN = "Your session has no valid sign-in. Please log out and sign in 
 async def build_on_startup() -> None:
     """Build the runtime once per process (loads spaCy, MiniLM and Chroma)."""
     if getattr(server_app.state, _STATE_KEY, None) is None:
-        setattr(server_app.state, _STATE_KEY, build_runtime(load_settings()))
+        settings = load_settings()
+        configure_logging(settings.log_format, os.environ.get("DESKPILOT_LOG_LEVEL", "INFO"))
+        setattr(server_app.state, _STATE_KEY, build_runtime(settings))
         log.info("Deskpilot runtime ready")
+    mount_metrics(server_app, runtime().costs.metrics.registry)
 
 
 def runtime() -> Runtime:
@@ -52,6 +59,10 @@ def runtime() -> Runtime:
     if built is None:
         raise RuntimeError("Deskpilot runtime is not built; start the app with `chainlit run`")
     return cast(Runtime, built)
+
+
+# Classify, Summarise and Next action on the current customer's open tickets (agent view).
+register_triage_actions(runtime)
 
 
 @cl.password_auth_callback
@@ -73,6 +84,7 @@ async def login(username: str, password: str) -> cl.User | None:
 async def chat_start() -> None:
     """Customers go straight to their own conversation; staff are asked which customer."""
     viewer = current_viewer()
+    runtime().costs.metrics.session_started()
     if viewer is None:
         await say(_NOT_SIGNED_IN)
     elif viewer.is_customer:
@@ -102,9 +114,16 @@ async def on_message(message: cl.Message) -> None:
         else:
             await open_own_conversation(assistant, viewer)
         return
-    await run_turn(
-        assistant, conversation.conversation_id, text, show_provenance=not viewer.is_customer
-    )
+    with bind(request_id=new_request_id(), conversation_id=conversation.conversation_id):
+        await run_turn(
+            assistant, conversation.conversation_id, text, show_provenance=not viewer.is_customer
+        )
+
+
+@cl.on_chat_end
+async def chat_end() -> None:
+    """One chat session fewer (the active-sessions gauge)."""
+    runtime().costs.metrics.session_ended()
 
 
 @cl.action_callback(PICK_ACTION)

@@ -6,12 +6,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from app.assistant import Assistant, AssistantConfig
 from app.conversations import ConversationStore
+from app.cost_controls import CostControls, build_cost_controls
+from app.errors import DeskpilotError
 from app.feedback import FeedbackService
 from app.ledger import Ledger
 from app.log_setup import quiet_libraries
@@ -19,10 +22,18 @@ from app.offline import enforce_offline
 from app.settings import Settings
 from app.storage.database import SessionFactory, make_engine, migrate, session_factory
 from app.storage.secrets import Encryptor, load_or_create_key
+from app.summariser import Summariser
+from app.turn_memory import MemoryService
+from context.builder import ContextBuilder
 from context.crm_tables import OrderItem
 from context.tokenizer_cache import install_tiktoken_cache
 from context.tokens import TokenCounter
 from providers.state import InProcessStore, KeyValueStore, RedisStore
+
+if TYPE_CHECKING:
+    from providers.factory import ProviderSet
+    from providers.routing import Router
+    from retrieval import ChunkSize, Embedder, KnowledgeBase, TextEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +56,7 @@ class Runtime:
     conversations: ConversationStore
     feedback: FeedbackService
     embed_query: Callable[[str], Sequence[float]]  # the loaded MiniLM, for caches and tools
+    costs: CostControls  # rate limits, budgets, metrics and audit of this process
 
     @property
     def session_factory(self) -> SessionFactory:
@@ -71,6 +83,26 @@ def knowledge_dir(settings: Settings) -> Path:
     return KNOWLEDGE_DIR
 
 
+def open_kb(settings: Settings, embedder: TextEmbedder, name: str | None = None) -> KnowledgeBase:
+    """The knowledge base `name` (default: the demo's) in the data dir or on CHROMA_URL."""
+    from retrieval import DEFAULT_KB, open_knowledge_base
+
+    return open_knowledge_base(
+        settings.chroma_dir, embedder, name=name or DEFAULT_KB, chroma_url=settings.chroma_url
+    )
+
+
+def chunk_size(embedder: Embedder) -> ChunkSize:
+    """Passage sizes counted in the embedding model's own tokens, within its window."""
+    from retrieval import ChunkSize
+
+    # The embedded text adds the title and section line; keep room for it below the window.
+    limit = min(200, embedder.max_tokens - 48)
+    return ChunkSize(
+        max_tokens=limit, overlap_tokens=limit // 5, count_tokens=embedder.count_tokens
+    )
+
+
 def token_counter(settings: Settings) -> TokenCounter:
     """A tiktoken counter that works offline."""
     install_tiktoken_cache(settings.cache_dir / "tiktoken")
@@ -85,7 +117,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from providers.config import load_config
     from providers.factory import build_provider_set
     from providers.routing import Router
-    from retrieval import DocumentStore, Embedder, KnowledgeBase
+    from retrieval import Embedder
 
     database = open_database(settings)
     counter = token_counter(settings)
@@ -93,39 +125,107 @@ def build_runtime(settings: Settings) -> Runtime:
     encryptor = Encryptor(load_or_create_key(settings.secrets_dir, key))
     conversations = ConversationStore(database.sessions, encryptor)
 
-    embedder = Embedder.load()
+    embedder = Embedder.load(settings.embedding_backend)
     local = LocalResponder(count_tokens=counter.count, chunk_delay_s=settings.local_stream_delay_s)
     config = load_config(settings.providers_file)
+    prices = PriceTable.load().with_entries(config.models)
+    costs = build_cost_controls(settings, database.sessions, config, prices)
+
+    def on_transition(key: str, old: str, new: str) -> None:
+        _log_transition(key, old, new)
+        costs.metrics.set_breaker(key, new)
+
     providers = build_provider_set(
         config,
         store=shared_store(settings),
         local=local,
         embed=embedder.embed_query,
-        on_transition=_log_transition,
+        on_transition=on_transition,
     )
-    knowledge = KnowledgeBase(DocumentStore.persistent(settings.chroma_dir), embedder)
+    knowledge = open_kb(settings, embedder)
+    ledger = Ledger(database.sessions, prices)
+    router = Router(config)
+    context, memory, summariser = build_context(
+        settings, database.sessions, knowledge, counter, conversations, providers, router, ledger
+    )
     assistant = Assistant(
         sessions=database.sessions,
         conversations=conversations,
         pseudonymiser=Pseudonymiser(
             build_analyzer(settings.spacy_model), allow_list=product_names(database.sessions)
         ),
-        knowledge=knowledge,
+        context=context,
+        memory=memory,
+        summariser=summariser,
         counter=counter,
         providers=providers,
-        router=Router(config),
-        ledger=Ledger(database.sessions, PriceTable.load().with_entries(config.models)),
+        router=router,
+        ledger=ledger,
         prompt=load_prompt("support_reply"),
+        costs=costs,
         config=AssistantConfig(
             company=settings.company_name,
             max_message_chars=settings.max_message_chars,
-            retrieval_k=settings.retrieval_k,
             temperature=settings.temperature,
+            context_max_tokens=settings.context_max_tokens,
         ),
     )
     log.info("runtime ready: providers %s", ", ".join(providers.stacks))
     feedback = FeedbackService(database.sessions, providers.semantic, providers.knowledge_scope)
-    return Runtime(settings, database, assistant, conversations, feedback, embedder.embed_query)
+    return Runtime(
+        settings, database, assistant, conversations, feedback, embedder.embed_query, costs
+    )
+
+
+def rules_file(settings: Settings) -> Path:
+    """The business rules: configured, or the demo company's."""
+    if settings.rules_file is not None:
+        return settings.rules_file
+    from app.demo import RULES_FILE
+
+    return RULES_FILE
+
+
+def build_context(
+    settings: Settings,
+    sessions: SessionFactory,
+    knowledge: KnowledgeBase,
+    counter: TokenCounter,
+    conversations: ConversationStore,
+    providers: ProviderSet,
+    router: Router,
+    ledger: Ledger,
+) -> tuple[ContextBuilder, MemoryService, Summariser]:
+    """The context step: validated rules (a bad file stops start-up), memory and summaries."""
+    from app.memory_store import SummaryStore
+    from app.turn_memory import MemorySettings
+    from context.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(rules_file(settings))
+    except RulesError as exc:
+        raise DeskpilotError(f"business rules: {exc}") from None
+    context = ContextBuilder(
+        sessions=sessions,
+        knowledge=knowledge,
+        rules=rules,
+        counter=counter,
+        retrieval_k=settings.retrieval_k,
+    )
+    summariser = Summariser(providers, router, ledger, counter)
+    memory = MemoryService(
+        conversations,
+        SummaryStore(sessions),
+        summariser,
+        counter,
+        MemorySettings(
+            summary_threshold_tokens=settings.memory_summary_threshold_tokens,
+            keep_recent_messages=settings.memory_keep_recent_messages,
+            earlier_conversations=settings.memory_earlier_conversations,
+            earlier_min_idle_minutes=settings.memory_earlier_min_idle_minutes,
+        ),
+    )
+    return context, memory, summariser
 
 
 def shared_store(settings: Settings) -> KeyValueStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from dotenv import load_dotenv
 from pydantic import AliasChoices, Field, SecretStr
@@ -21,6 +22,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DESKPILOT_DATABASE_URL", "DATABASE_URL")
     )
     knowledge_dir: Path | None = None  # defaults to the demo company's articles
+    chroma_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DESKPILOT_CHROMA_URL", "CHROMA_URL")
+    )
+    embedding_batch_size: int = Field(default=32, ge=1)
+    embedding_backend: Literal["torch", "torch-int8"] = "torch"
 
     company_name: str = "Northwind Electronics"
     encryption_key: SecretStr | None = None  # Fernet key; generated into the data dir if unset
@@ -35,11 +41,23 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 4000
     retrieval_k: int = 4
+    rules_file: Path | None = None  # business rules (YAML); default: the demo company's
+    context_max_tokens: int = 6000  # context budget cap, below the model's window minus answer
+    memory_summary_threshold_tokens: int = 1500  # unsummarised memory above this gets summarised
+    memory_keep_recent_messages: int = 6  # messages always kept verbatim
+    memory_earlier_conversations: int = 3  # recaps of the customer's earlier conversations
+    memory_earlier_min_idle_minutes: int = 30  # a conversation idle this long counts as earlier
     spacy_model: str | None = None  # an installed official model name; default: packaged small
     local_stream_delay_s: float = 0.015
 
     host: str = "127.0.0.1"
     port: int = 8000
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, ids, never text
+
+    # Cost and usage: budgets and alert thresholds (YAML; default: the packaged files).
+    budgets_file: Path | None = None
+    alerts_file: Path | None = None
+    rate_limit_per_minute: int = Field(default=20, ge=1)  # requests per user per minute
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -27,7 +27,13 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     from app.settings import load_settings
 
     data_dir = tmp_path_factory.mktemp("data")
-    settings = load_settings(data_dir=data_dir, local_stream_delay_s=0.0, openai_api_key=None)
+    # One runtime serves every test's turns within a minute or two: no per-user request limit.
+    settings = load_settings(
+        data_dir=data_dir,
+        local_stream_delay_s=0.0,
+        openai_api_key=None,
+        rate_limit_per_minute=1_000_000,
+    )
     database = open_database(settings)
     seed_crm(database)
     seed_knowledge(settings)

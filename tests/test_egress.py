@@ -1,4 +1,4 @@
-"""Nothing personal leaves: not in a provider request, a log line, a ledger row or a cache entry.
+"""Nothing personal leaves: not in a provider request, a log line, a metric, the ledger or a cache.
 
 A scripted conversation goes through retries, a fallback to another model, a rate limit and a
 cache hit during an outage, with the customer's real name, email and phone and a card number in
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.http_routes import render_metrics
 from context.crm_tables import Customer
 from guardrails import PseudonymisationError, Pseudonymiser
 from providers.state import InProcessStore
@@ -96,6 +97,8 @@ async def test_no_personal_value_leaves_through_any_path(
         "caches": b"".join(k.encode() + v for k, v in store.snapshot().items()).decode(
             "utf-8", "replace"
         ),
+        "metrics": render_metrics(runtime.costs.metrics.registry).decode(),
+        "audit log": json.dumps([repr(e) for e in runtime.costs.audit.entries()]),
     }
     for place, content in places.items():
         lowered = content.casefold()

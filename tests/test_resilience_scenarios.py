@@ -521,5 +521,5 @@ def test_chat_command_answers_through_a_provider_that_fails_every_request(
     assert turn["notice"] and "offline responder" in turn["notice"]
     assert turn["answer"].strip()
     # The shipped providers.yaml: three OpenAI entries, three tries each, all asked before local.
-    assert sorted({r["model"] for r in requests}) == ["gpt-4.1", "gpt-4.1-mini", "gpt-4o-mini"]
+    assert sorted({r["model"] for r in requests}) == ["gpt-4.1", "gpt-4.1-nano", "gpt-4o-mini"]
     assert len(requests) == 9

@@ -6,6 +6,9 @@ import argparse
 import json
 from collections.abc import Callable
 
+from app.bench.context_bench import register_bench as register_context_bench
+from app.bench.retrieval_bench import register_bench as register_retrieval_bench
+
 
 def cmd_bench_provider(args: argparse.Namespace) -> int:
     """Time raw SDK calls against the adapter stack and print the figures."""
@@ -48,3 +51,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     provider.add_argument("--chunks", type=_at_least(1), default=40, help="text chunks per reply")
     provider.add_argument("--json", action="store_true", help="print one JSON object (ms)")
     provider.set_defaults(func=cmd_bench_provider)
+    register_context_bench(bench_sub)
+    register_retrieval_bench(bench_sub)
