@@ -14,8 +14,8 @@ from providers import Attempt, PriceTable
 class CallContext:
     """What the ledger needs to know about the turn an attempt belongs to."""
 
-    conversation_id: int
-    turn: int
+    conversation_id: int | None  # None: a call outside a conversation (triage of a ticket)
+    turn: int | None
     user_id: int | None
     task: str
     prompt: str

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from app.ledger import Ledger
 from app.runtime import Database
+from app.storage.tables import CallRecord
 from app.storage.triage_tables import TicketTriage
 from app.triage.caller import ChainCaller
 from app.triage.service import TicketNotFound, TriageService
@@ -17,6 +19,7 @@ from prompts.library import load_library
 from providers import LocalResponder, local_triage
 from providers.config import ProviderConfig
 from providers.factory import build_provider_set
+from providers.pricing import PriceTable
 from providers.routing import Router
 from providers.state import InProcessStore
 from tests.fakes.openai_server import Fail, FakeOpenAI, Reply
@@ -26,7 +29,9 @@ from tests.triage_setup import CUSTOMER_NAME, TICKETS, small_crm
 VALID = json.dumps({"urgency": "P1", "category": "technical", "reason": "Swelling battery."})
 
 
-def chain_caller(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> ChainCaller:
+def chain_caller(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, ledger: Ledger | None = None
+) -> ChainCaller:
     """The configured chain: the fake OpenAI server as the economy model, then local."""
     entry = openai_entry(fake.base_url, name="openai-economy", model="gpt-4.1-mini", tier="economy")
     monkeypatch.setenv(entry["api_key_env"], TEST_KEY)
@@ -34,7 +39,7 @@ def chain_caller(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> ChainCall
         {"version": 1, "models": [entry, LOCAL_ENTRY], "tasks": TASKS, "retry": FAST_RETRY}
     )
     providers = build_provider_set(config, store=InProcessStore(), local=LocalResponder())
-    return ChainCaller(providers, Router(config))
+    return ChainCaller(providers, Router(config), ledger=ledger, count_tokens=len)
 
 
 @pytest.fixture()
@@ -58,9 +63,16 @@ async def test_invalid_json_is_retried_once_with_the_validation_error(
         Reply(text='{"urgency": "urgent", "category": "technical", "reason": "hot"}'),
         Reply(text=f"```json\n{VALID}\n```"),
     )
-    service = service_for(crm, chain_caller(fake_openai, monkeypatch))
+    ledger = Ledger(crm.sessions, PriceTable.load())
+    service = service_for(crm, chain_caller(fake_openai, monkeypatch, ledger))
     result = await service.run("TCK-900001", "classification")
     assert (result.method, result.attempts, result.model) == ("model", 2, "gpt-4.1-mini")
+    with crm.sessions() as session:  # both model calls are in the call ledger, priced
+        calls = list(session.exec(select(CallRecord)).all())
+    assert [(c.task, c.prompt, c.model, c.conversation_id) for c in calls] == [
+        ("triage", "triage_classify@1", "gpt-4.1-mini", None)
+    ] * 2
+    assert all(c.input_tokens == 12 and c.cost_usd is not None for c in calls)
     assert result.payload()["urgency"] == "P1"
     retry_messages = fake_openai.requests[1]["messages"]
     assert retry_messages[-2]["role"] == "assistant"

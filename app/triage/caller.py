@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.ledger import CallContext, Ledger
 from providers import ChatProvider, Message
 from providers.config import Task
 from providers.factory import ProviderSet
-from providers.routing import Router
+from providers.routing import Route, Router
 from providers.trace import CallTrace, use_trace
 
 NOT_A_CALL = frozenset({"CacheMiss"})
@@ -42,10 +43,20 @@ class ModelCaller(Protocol):
 class ChainCaller:
     """A ``ModelCaller`` over the configured provider chain (models, cached answers, local)."""
 
-    def __init__(self, providers: ProviderSet, router: Router, *, max_tokens: int = 500) -> None:
+    def __init__(
+        self,
+        providers: ProviderSet,
+        router: Router,
+        *,
+        max_tokens: int = 500,
+        ledger: Ledger | None = None,
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> None:
         self._providers = providers
         self._router = router
         self._max_tokens = max_tokens
+        self._ledger = ledger
+        self._count = count_tokens or (lambda text: 0)
 
     def uses_models(self, task: str = "triage") -> bool:
         """Whether a language model (not just the local responder) is on the route."""
@@ -63,15 +74,50 @@ class ChainCaller:
         route = self._router.route(self._task(task))
         chain = self._providers.chain(route, prompt=prompt_ref, scope=scope)
         trace = CallTrace()
-        with use_trace(trace):
-            completion = await chain.complete(
-                messages, model=route.entries[0].model, max_tokens=self._max_tokens, temperature=0
-            )
+        text = ""
+        try:
+            with use_trace(trace):
+                completion = await chain.complete(
+                    messages,
+                    model=route.entries[0].model,
+                    max_tokens=self._max_tokens,
+                    temperature=0,
+                )
+            text = completion.text
+        finally:
+            self._record(route, prompt_ref, messages, trace, text)
         attempts = [a for a in trace.attempts if a.error not in NOT_A_CALL and a.ok]
         answered = attempts[-1] if attempts else None
         model = answered.model if answered else completion.model
         provider = answered.provider if answered else str(completion.extra.get("provider", "?"))
         return ModelReply(completion.text, model, provider)
+
+    def _record(
+        self,
+        route: Route,
+        prompt_ref: str,
+        messages: Sequence[Message],
+        trace: CallTrace,
+        answer: str,
+    ) -> None:
+        """One call-ledger row per attempt, like a chat turn's (no conversation, no turn)."""
+        attempts = [a for a in trace.attempts if a.error not in NOT_A_CALL]
+        if self._ledger is None or not attempts:
+            return
+        self._ledger.record(
+            CallContext(
+                conversation_id=None,
+                turn=None,
+                user_id=None,
+                task=route.task,
+                prompt=prompt_ref,
+                input_tokens_estimate=sum(self._count(m.content) for m in messages),
+                tier=route.tier,
+                route_reason=route.reason,
+            ),
+            attempts,
+            [self._count(answer) if a.ok else 0 for a in attempts],
+        )
 
 
 class ProviderCaller:

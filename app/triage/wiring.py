@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.runtime import Database, shared_store
+from app.ledger import Ledger
+from app.runtime import Database, shared_store, token_counter
 from app.settings import Settings
+from app.storage.database import SessionFactory
 from app.triage.caller import ChainCaller
 from app.triage.service import TriageService
 from prompts.library import PromptLibrary, load_library
+from providers.pricing import PriceTable
 
 if TYPE_CHECKING:
     from providers.factory import ProviderSet
@@ -25,7 +28,11 @@ class TriageSetup:
     library: PromptLibrary
 
 
-def build_chain_caller(settings: Settings, providers: ProviderSet | None = None) -> ChainCaller:
+def build_chain_caller(
+    settings: Settings,
+    providers: ProviderSet | None = None,
+    sessions: SessionFactory | None = None,
+) -> ChainCaller:
     """The provider chain (keys from the environment), local responder last: ``providers`` when
     given (the app's own, sharing breakers and caches), else built from the configuration."""
     from providers import LocalResponder
@@ -36,7 +43,16 @@ def build_chain_caller(settings: Settings, providers: ProviderSet | None = None)
     if providers is None:
         config = load_config(settings.providers_file)
         providers = build_provider_set(config, store=shared_store(settings), local=LocalResponder())
-    return ChainCaller(providers, Router(providers.config))
+    if sessions is None:
+        return ChainCaller(providers, Router(providers.config))
+    # Every model call of triage is priced and kept in the call ledger, like a chat turn's.
+    prices = PriceTable.load().with_entries(providers.config.models)
+    return ChainCaller(
+        providers,
+        Router(providers.config),
+        ledger=Ledger(sessions, prices),
+        count_tokens=token_counter(settings).count,
+    )
 
 
 def build_triage(
@@ -44,7 +60,7 @@ def build_triage(
 ) -> TriageSetup:
     """Everything triage needs; loads spaCy (seconds) only when a model is configured."""
     library = load_library()
-    caller = build_chain_caller(settings, providers)
+    caller = build_chain_caller(settings, providers, database.sessions)
     pseudonymiser = None
     if caller.uses_models():
         from app.runtime import product_names
