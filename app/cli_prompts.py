@@ -20,7 +20,7 @@ def cmd_prompts_test(args: argparse.Namespace) -> int:
     from app.triage.wiring import build_chain_caller
     from prompts.cases import run_prompt_cases
     from prompts.library import load_library
-    from prompts.loader import PromptError, PromptTemplate
+    from prompts.loader import PromptError, PromptMessage, PromptTemplate
     from prompts.lock import check_lock
     from providers import Message, local_triage
 
@@ -31,9 +31,10 @@ def cmd_prompts_test(args: argparse.Namespace) -> int:
     caller = build_chain_caller(settings_from_args(args))
     answered_by: dict[str, set[str]] = {}
 
-    async def respond(template: PromptTemplate, messages: list[Message]) -> str:
+    async def respond(template: PromptTemplate, messages: list[PromptMessage]) -> str:
         task = template.task or "agent_reply"
-        reply = await caller(messages, task=task, prompt_ref=template.ref, scope="prompt-tests")
+        sent = [Message(m.role, m.content) for m in messages]
+        reply = await caller(sent, task=task, prompt_ref=template.ref, scope="prompt-tests")
         answered_by.setdefault(template.ref, set()).add(reply.model)
         return reply.text
 

@@ -72,7 +72,8 @@ class TurnPrompt:
             question,
         )
         earlier = [Message("user" if a == "user" else "assistant", t) for a, t in plan.memory]
-        return [rendered[0], *earlier, *rendered[1:]]
+        system, *asked = (Message(m.role, m.content) for m in rendered)
+        return [system, *earlier, *asked]
 
 
 def section_view(plan: PlanSection) -> ContextSection:

@@ -29,10 +29,9 @@ import yaml
 
 from prompts.json_output import JsonOutputError, extract_json, schema_errors
 from prompts.library import PromptLibrary
-from prompts.loader import PromptError, PromptTemplate
-from providers.base import Message
+from prompts.loader import PromptError, PromptMessage, PromptTemplate
 
-Respond = Callable[[PromptTemplate, list[Message]], Awaitable[str]]
+Respond = Callable[[PromptTemplate, list[PromptMessage]], Awaitable[str]]
 RuleOutcome = Callable[[PromptTemplate, Mapping[str, str]], Mapping[str, Any] | None]
 _CHECKS = frozenset(
     {"schema", "contains", "not_contains", "expect", "expect_one_of", "consistent_with_rules"}

@@ -12,17 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-
-from providers.base import Message
 
 REQUIRED_KEYS = ("name", "version", "description", "tier", "variables")
 
 
 class PromptError(ValueError):
     """A template is malformed or was rendered with missing variables."""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptMessage:
+    """One rendered chat message (the app turns it into its providers' message type)."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
 
 
 def content_hash(text: str) -> str:
@@ -53,13 +59,13 @@ class PromptTemplate:
         """``name@version``, as the call ledger records it."""
         return f"{self.name}@{self.version}"
 
-    def render(self, values: Mapping[str, str], question: str) -> list[Message]:
+    def render(self, values: Mapping[str, str], question: str) -> list[PromptMessage]:
         """The system message from the template, then the user's question."""
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise PromptError(f"{self.ref}: missing variables {', '.join(missing)}")
         system = Template(self.body).safe_substitute({k: values[k] for k in self.variables})
-        return [Message("system", system.strip()), Message("user", question)]
+        return [PromptMessage("system", system.strip()), PromptMessage("user", question)]
 
 
 def _front_matter(text: str, origin: str) -> tuple[dict[str, Any], str]:

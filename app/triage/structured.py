@@ -94,7 +94,7 @@ async def ask_structured(
     restore: Callable[[str], str] | None = None,
 ) -> TriageResult:
     """Call, validate, retry once with the error, else the rules' answer."""
-    messages = template.render(values, question)
+    messages = [Message(m.role, m.content) for m in template.render(values, question)]
     errors: list[str] = []
     calls = 0
     for _ in range(2):
