@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
+from app.triage.schemas import Category
+
 if TYPE_CHECKING:  # the `live_app` fixture (tests/conftest.py) yields a browser_app.LiveApp
+    from app.settings import Settings
     from tests.browser_app import LiveApp
 
 pytestmark = pytest.mark.browser
@@ -105,6 +109,12 @@ async def pick_customer(page: Page, app: LiveApp) -> Locator:
     return card.last
 
 
+async def report_failure(page: Page, app: LiveApp, tmp_path: Path) -> None:
+    """Keep a screenshot and print the server's log tail: what a failed run needs to be read."""
+    await page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+    print(f"screenshot: {tmp_path / 'failure.png'}\n--- server log ---\n{app.log_tail()}")
+
+
 async def test_agent_gets_a_sourced_answer_about_the_chosen_customer(
     live_app: LiveApp, chromium: Path, tmp_path: Path
 ) -> None:
@@ -157,8 +167,117 @@ async def _agent_session(page: Page, live_app: LiveApp, tmp_path: Path) -> None:
             0, timeout=UI_TIMEOUT_MS
         )
     except BaseException:
-        await page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-        print(f"screenshot: {tmp_path / 'failure.png'}\n--- server log ---\n{live_app.log_tail()}")
+        await report_failure(page, live_app, tmp_path)
         raise
     finally:
         await page.close()
+
+
+@dataclass(frozen=True, slots=True)
+class TriageTarget:
+    """A demo customer's first open ticket as the agent view lists it (newest first)."""
+
+    customer_id: str
+    customer_name: str
+    ticket_id: str
+
+
+@pytest.fixture()
+def triage_target(seeded_settings: Settings) -> TriageTarget:
+    """The first demo customer (by id) who has an open or pending ticket, from the seeded data."""
+    from sqlmodel import col, select
+
+    from app.runtime import open_database
+    from app.triage.tickets import open_tickets
+    from context.crm_tables import Customer, Ticket
+
+    with open_database(seeded_settings).sessions() as session:
+        customer_id = session.exec(
+            select(Ticket.customer_id)
+            .where(col(Ticket.status).in_(("open", "pending")))
+            .order_by(col(Ticket.customer_id))
+            .limit(1)
+        ).first()
+        assert customer_id is not None, "the demo data has no open ticket"
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        first = open_tickets(session, customer_id)[0]
+        return TriageTarget(customer.id, customer.name, first.id)
+
+
+def stored_triage(settings: Settings, ticket_id: str, kind: str) -> list[tuple[str, str, str]]:
+    """(urgency, category, prompt_ref) of every stored triage answer of a kind for a ticket."""
+    from sqlmodel import col, select
+
+    from app.runtime import open_database
+    from app.storage.triage_tables import TicketTriage
+
+    with open_database(settings).sessions() as session:
+        rows = session.exec(
+            select(TicketTriage)
+            .where(TicketTriage.ticket_id == ticket_id, TicketTriage.kind == kind)
+            .order_by(col(TicketTriage.id))
+        ).all()
+        return [(r.urgency or "", r.category or "", r.prompt_ref) for r in rows]
+
+
+CATEGORIES = "|".join(get_args(Category))
+# "**P2** · technical — reason" over the footer "_model · triage_classify@version_".
+CLASSIFICATION = re.compile(rf"\b(P[1-4]) · ({CATEGORIES}) — ")
+
+
+async def test_agent_triages_an_open_ticket(
+    live_app: LiveApp,
+    chromium: Path,
+    tmp_path: Path,
+    seeded_settings: Settings,
+    triage_target: TriageTarget,
+) -> None:
+    target = triage_target
+    app = replace(live_app, customer_id=target.customer_id, customer_name=target.customer_name)
+    before = len(stored_triage(seeded_settings, target.ticket_id, "classification"))
+    async with launch_chromium(chromium) as browser:
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            await sign_in(page, app)
+            card = await pick_customer(page, app)
+            await card.get_by_role("button", name=re.compile("Open tickets$")).click()
+
+            # One message per open ticket, each with the three triage buttons.
+            ticket = page.locator(ASSISTANT_MESSAGE).filter(has_text=target.ticket_id).first
+            await expect(ticket).to_be_visible(timeout=UI_TIMEOUT_MS)
+            for label in ("Classify", "Summarise", "Next action"):
+                button = ticket.get_by_role("button", name=re.compile(f"{label}$"))
+                await expect(button).to_have_count(1)
+
+            await ticket.get_by_role("button", name=re.compile("Classify$")).click()
+            classified = page.locator(ASSISTANT_MESSAGE).filter(
+                has_text=f"Classification of {target.ticket_id}"
+            )
+            await expect(classified).to_contain_text(CLASSIFICATION, timeout=TURN_TIMEOUT_MS)
+            await expect(classified).to_contain_text("triage_classify@")
+            text = await classified.text_content() or ""
+            shown = CLASSIFICATION.search(text)
+            assert shown is not None, text
+
+            # The answer shown is the one stored on the ticket, with its prompt version.
+            rows = stored_triage(seeded_settings, target.ticket_id, "classification")
+            assert len(rows) == before + 1, rows
+            urgency, category, prompt_ref = rows[-1]
+            assert (urgency, category) == shown.groups(), (rows[-1], text)
+            assert prompt_ref.startswith("triage_classify@") and prompt_ref in text, text
+
+            await ticket.get_by_role("button", name=re.compile("Summarise$")).click()
+            summary = page.locator(ASSISTANT_MESSAGE).filter(
+                has_text=f"Summary of {target.ticket_id}"
+            )
+            await expect(summary).to_contain_text("ticket_summary@", timeout=TURN_TIMEOUT_MS)
+            body = (await summary.text_content() or "").split(target.ticket_id, 1)[-1]
+            assert len(body.split("ticket_summary@", 1)[0].strip()) > 20, body
+            assert "Sorry, something went wrong" not in await page.content()
+            await page.screenshot(path=str(tmp_path / "triage.png"), full_page=True)
+        except BaseException:
+            await report_failure(page, live_app, tmp_path)
+            raise
+        finally:
+            await page.close()
