@@ -15,6 +15,7 @@ from app.errors import DeskpilotError
 
 if TYPE_CHECKING:
     from app.runtime import Database
+    from app.settings import Settings
     from app.triage.batch import BatchSummary
     from app.triage.schemas import TriageKind
 
@@ -34,6 +35,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     database = open_database(settings)
+    if args.conversation is not None:
+        return _classify_conversation(settings, database, args.conversation, as_json=args.json)
     with database.sessions() as session:
         if args.ticket:
             ids = [args.ticket]
@@ -64,6 +67,41 @@ def cmd_triage(args: argparse.Namespace) -> int:
     if not args.json:
         _print_summary(summary)
     return 1 if summary.failed else 0
+
+
+def _classify_conversation(
+    settings: Settings, database: Database, conversation_id: int, *, as_json: bool
+) -> int:
+    """Urgency and category of a chat conversation (printed, not stored: it is no ticket)."""
+    from app.prompt_guard import known_values
+    from app.runtime import conversation_store
+    from app.triage.wiring import build_triage
+    from context.customer_history import load_history
+
+    conversations = conversation_store(settings, database)
+    conversation = conversations.get(conversation_id)  # ConversationNotFound: exit 2
+    messages = conversations.transcript(conversation_id)
+    if not messages:
+        raise DeskpilotError(f"Conversation {conversation_id} has no messages yet.")
+    transcript = "\n".join(f"{author}: {text}" for author, text in messages)
+    with database.sessions() as session:
+        history = load_history(session, conversation.customer_id)
+    known = known_values(history) if history is not None else {}
+    setup = build_triage(settings, database)
+    result = asyncio.run(
+        setup.service.classify_conversation(
+            transcript, customer_id=conversation.customer_id, known_values=known
+        )
+    )
+    answer = result.payload()
+    if as_json:
+        shown = {"conversation": conversation_id, "answer": answer, "model": result.model}
+        print(json.dumps({**shown, "prompt": result.prompt_ref, "method": result.method}))
+    else:
+        print(f"conversation {conversation_id} ({result.prompt_ref}, {result.model}):")
+        for key, value in answer.items():
+            print(f"  {key}: {value}")
+    return 0
 
 
 def _print_ticket(
@@ -144,6 +182,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which = triage.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every ticket")
     which.add_argument("--ticket", metavar="ID", help="one ticket, e.g. TCK-300001 (always redone)")
+    which.add_argument(
+        "--conversation",
+        metavar="ID",
+        type=int,
+        help="classify a chat conversation (printed, not stored)",
+    )
     triage.add_argument(
         "--open-only", action="store_true", help="with --all: open and pending only"
     )

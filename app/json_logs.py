@@ -119,4 +119,6 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Some libraries set their own loggers to DEBUG (bm25s): the handler holds the line too.
+    handler.setLevel(level)
     return handler

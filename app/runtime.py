@@ -109,6 +109,14 @@ def token_counter(settings: Settings) -> TokenCounter:
     return TokenCounter()
 
 
+def conversation_store(settings: Settings, database: Database) -> ConversationStore:
+    """Conversations with their transcripts and vaults, encrypted with the configured key."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    return ConversationStore(
+        database.sessions, Encryptor(load_or_create_key(settings.secrets_dir, key))
+    )
+
+
 def build_runtime(settings: Settings) -> Runtime:
     """Load models and engines (seconds: spaCy, MiniLM, Chroma) and build the Assistant."""
     from guardrails import Pseudonymiser, build_analyzer
@@ -121,9 +129,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
     database = open_database(settings)
     counter = token_counter(settings)
-    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    encryptor = Encryptor(load_or_create_key(settings.secrets_dir, key))
-    conversations = ConversationStore(database.sessions, encryptor)
+    conversations = conversation_store(settings, database)
 
     embedder = Embedder.load(settings.embedding_backend)
     local = LocalResponder(count_tokens=counter.count, chunk_delay_s=settings.local_stream_delay_s)

@@ -110,3 +110,29 @@ def test_eval_triage_scores_the_model_path_too_when_a_key_is_set(
     assert report["model"]["urgency_accuracy"] == round(p3, 4)
     assert report["model"]["category_accuracy"] == round(technical, 4)
     assert report["model"]["confusion"]["urgency"]["P1"] == {"P3": 7}
+
+
+def test_a_chat_conversation_is_classified_and_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.conversations import StoredTurn
+    from app.runtime import conversation_store
+    from app.settings import load_settings
+    from tests.triage_setup import CUSTOMER
+
+    database = small_crm(tmp_path)
+    conversations = conversation_store(load_settings(data_dir=tmp_path), database)
+    conversation = conversations.create(user_id=None, customer_id=CUSTOMER, role="customer")
+    question = "My new laptop battery is swelling and getting hot, is it safe to use?"
+    answer = "Please stop using it."
+    turn = StoredTurn(question, question, answer, answer, True, "local", "m", "p@1", False, "{}")
+    conversations.save_turn(
+        conversation, 1, turn, conversations.vault(conversations.get(conversation))
+    )
+
+    assert run(["triage", "--conversation", str(conversation), "--json"], tmp_path) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["conversation"] == conversation and shown["prompt"] == "triage_classify@1"
+    assert shown["answer"]["urgency"] in {"P1", "P2"} and shown["answer"]["category"]
+    with pytest.raises(DeskpilotError, match="Conversation 999999 does not exist"):
+        run(["triage", "--conversation", "999999"], tmp_path)
