@@ -131,6 +131,15 @@ def ticket_line(ticket: Ticket, mask: Mask) -> str:
     return f"- {mask('TICKET_ID', ticket.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 
 
+_TAG_START = re.compile(r"<(?=[/A-Za-z])")
+
+
+def quoted_text(text: str) -> str:
+    """Knowledge-base text that cannot open or close a prompt block: "</passage>" in an article
+    would otherwise end the quote and let the rest read as instructions."""
+    return _TAG_START.sub("&lt;", text)
+
+
 def passage_item(hit: Hit) -> Item:
     """A retrieved passage as a budget item, tagged as quoted data (trimmed inside its tags)."""
     attrs = (
@@ -139,7 +148,7 @@ def passage_item(hit: Hit) -> Item:
     )
     return Item(
         f"{hit.source}#{hit.section}",
-        hit.text.strip(),
+        quoted_text(hit.text.strip()),
         splittable=True,
         prefix=f"<passage {attrs}>\n",
         suffix="\n</passage>",
