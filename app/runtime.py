@@ -14,6 +14,7 @@ from sqlmodel import select
 from app.assistant import Assistant, AssistantConfig
 from app.conversations import ConversationStore
 from app.cost_controls import CostControls, build_cost_controls
+from app.crm_redaction import CrmTextRedactor
 from app.errors import DeskpilotError
 from app.feedback import FeedbackService
 from app.ledger import Ledger
@@ -31,6 +32,7 @@ from context.tokens import TokenCounter
 from providers.state import InProcessStore, KeyValueStore, RedisStore
 
 if TYPE_CHECKING:
+    from guardrails import Pseudonymiser
     from providers.factory import ProviderSet
     from providers.routing import Router
     from retrieval import ChunkSize, Embedder, KnowledgeBase, TextEmbedder
@@ -151,15 +153,24 @@ def build_runtime(settings: Settings) -> Runtime:
     knowledge = open_kb(settings, embedder)
     ledger = Ledger(database.sessions, prices)
     router = Router(config)
+    pseudonymiser = Pseudonymiser(
+        build_analyzer(settings.spacy_model), allow_list=product_names(database.sessions)
+    )
     context, memory, summariser = build_context(
-        settings, database.sessions, knowledge, counter, conversations, providers, router, ledger
+        settings,
+        database.sessions,
+        knowledge,
+        counter,
+        conversations,
+        providers,
+        router,
+        ledger,
+        pseudonymiser,
     )
     assistant = Assistant(
         sessions=database.sessions,
         conversations=conversations,
-        pseudonymiser=Pseudonymiser(
-            build_analyzer(settings.spacy_model), allow_list=product_names(database.sessions)
-        ),
+        pseudonymiser=pseudonymiser,
         context=context,
         memory=memory,
         summariser=summariser,
@@ -201,6 +212,7 @@ def build_context(
     providers: ProviderSet,
     router: Router,
     ledger: Ledger,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> tuple[ContextBuilder, MemoryService, Summariser]:
     """The context step: validated rules (a bad file stops start-up), memory and summaries."""
     from app.memory_store import SummaryStore
@@ -217,6 +229,9 @@ def build_context(
         rules=rules,
         counter=counter,
         retrieval_k=settings.retrieval_k,
+        # Third parties' data in CRM notes is found by the pseudonymiser; without one (tools,
+        # benches) only the customer's own values and record ids are masked.
+        redact=CrmTextRedactor(pseudonymiser) if pseudonymiser is not None else None,
     )
     summariser = Summariser(providers, router, ledger, counter)
     memory = MemoryService(

@@ -21,7 +21,9 @@ from context.rules.engine import OrderOutcome, RuleOutcomes
 from context.tokens import TokenCounter
 from retrieval import Hit
 
-Mask = Callable[[str, str], str]  # (entity type, real value) -> placeholder
+Mask = Callable[[str, str], str]
+# CRM free text (a note, a subject) -> the same text with the personal data in it masked.
+Redact = Callable[[str, Mask], str]  # (entity type, real value) -> placeholder
 
 # Share of the budget each section may take before the ones after it; leftovers flow on.
 SHARES = {
@@ -71,7 +73,12 @@ class PromptPlan:
         return sum(s.tokens for s in self.sections)
 
 
-def _customer_text(history: CustomerHistory, mask: Mask) -> str:
+def no_redaction(text: str, mask: Mask) -> str:
+    """No detector configured: free text goes in with only known values and ids masked."""
+    return text
+
+
+def _customer_text(history: CustomerHistory, mask: Mask, redact: Redact = no_redaction) -> str:
     c = history.customer
     lines = [
         f"id: {mask('CUSTOMER_ID', c.id)}",
@@ -88,7 +95,8 @@ def _customer_text(history: CustomerHistory, mask: Mask) -> str:
         f"orders_total: {history.order_count}",
     ]
     for interaction in history.interactions:
-        summary = _mask_known(" ".join(interaction.summary.split())[:200], history, mask)
+        note = redact(" ".join(interaction.summary.split())[:200], mask)
+        summary = _mask_known(note, history, mask)
         when = interaction.occurred_at.date().isoformat()
         lines.append(f"interaction: {when} {interaction.channel}: {summary}")
     return "<customer>\n" + "\n".join(lines) + "\n</customer>"
@@ -118,7 +126,7 @@ def order_line(facts: OrderFacts, mask: Mask, refund: OrderOutcome | None = None
     return f"- {mask('ORDER_ID', o.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 
 
-def ticket_line(ticket: Ticket, mask: Mask) -> str:
+def ticket_line(ticket: Ticket, mask: Mask, redact: Redact = no_redaction) -> str:
     """One ticket as a line of ``key=value`` facts (ids as placeholders)."""
     fields = [
         ("status", ticket.status),
@@ -126,7 +134,7 @@ def ticket_line(ticket: Ticket, mask: Mask) -> str:
         ("category", ticket.category),
         ("created", ticket.created_at.date().isoformat()),
         ("order", mask("ORDER_ID", ticket.order_id) if ticket.order_id else ""),
-        ("subject", ticket.subject.replace("\n", " ")),
+        ("subject", redact(ticket.subject.replace("\n", " "), mask)),
     ]
     return f"- {mask('TICKET_ID', ticket.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 
@@ -208,6 +216,7 @@ def assemble(
     memory: MemorySplit | None = None,
     summary: str = "",
     earlier: Sequence[tuple[str, str]] = (),
+    redact: Redact = no_redaction,
 ) -> PromptPlan:
     """Build the context blocks for one turn so that all sections fit ``budget`` tokens.
 
@@ -219,7 +228,7 @@ def assemble(
         SectionSpec("rules", rule_items(outcomes, mask), SHARES["rules"], rules_open, "\n</rules>"),
         SectionSpec(
             "customer",
-            [Item(history.customer.id, _customer_text(history, mask))],
+            [Item(history.customer.id, _customer_text(history, mask, redact))],
             SHARES["customer"],
         ),
         SectionSpec(
@@ -234,7 +243,7 @@ def assemble(
         ),
         SectionSpec(
             "tickets",
-            [Item(t.id, ticket_line(t, mask)) for t in history.open_tickets],
+            [Item(t.id, ticket_line(t, mask, redact)) for t in history.open_tickets],
             SHARES["tickets"],
             "<tickets>\n",
             "\n</tickets>",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from context.assembly import Mask, PromptPlan, assemble
+from context.assembly import Mask, PromptPlan, Redact, assemble, no_redaction
 from context.customer_history import CustomerHistory, load_history
 from context.memory import MemorySplit
 from context.rules.engine import RuleOutcomes, evaluate
@@ -51,8 +51,10 @@ class ContextBuilder:
         rules: RuleSet,
         counter: TokenCounter,
         retrieval_k: int = 4,
+        redact: Redact | None = None,
     ) -> None:
         self._sessions = sessions
+        self._redact = redact or no_redaction
         self._knowledge = knowledge
         self._rules = rules
         self._counter = counter
@@ -106,6 +108,7 @@ class ContextBuilder:
             memory=memory,
             summary=summary,
             earlier=earlier,
+            redact=self._redact,
         )
         timings["budgeting"] = _ms(started)
         return plan, timings

@@ -126,3 +126,45 @@ async def test_when_analysis_fails_the_turn_fails_closed_and_nothing_is_sent(
     assert fake_openai.requests == [], "nothing reached the provider"
     assert ledger_rows(runtime, conversation) == []
     assert runtime.conversations.transcript(conversation) == [], "nothing stored as a turn"
+
+
+async def test_a_third_party_named_in_crm_notes_never_reaches_the_provider(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from context.crm_tables import Interaction, Ticket
+
+    customer_id, neighbour, number = "CUS-10011", "Bartholomew Quigley", "+44 20 7946 0321"
+    now = datetime.now(UTC)
+    with runtime.session_factory() as session:
+        session.add(
+            Interaction(
+                customer_id=customer_id,
+                channel="phone",
+                occurred_at=now,
+                summary=f"Parcel left with neighbour {neighbour}, who asked us to call {number}.",
+            )
+        )
+        session.add(
+            Ticket(
+                id="TCK-399901",
+                customer_id=customer_id,
+                subject=f"Parcel handed to {neighbour} by mistake",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.commit()
+    assistant = assistant_with(runtime, [openai_entry(fake_openai.base_url)], monkeypatch)
+    fake_openai.script(Reply(text="I see the note about <PERSON_2>."))
+    conversation = await assistant.start_conversation(
+        user_id=None, customer_id=customer_id, role="agent"
+    )
+    _, result, _ = await run_turn(assistant, conversation, "Where did my parcel go?")
+
+    sent = json.dumps(fake_openai.requests).casefold()
+    assert "quigley" not in sent and "bartholomew" not in sent and "7946 0321" not in sent
+    assert "parcel left with neighbour <person_" in sent, "the note itself still reaches the model"
+    assert "TCK-399901" not in sent.upper()
+    assert result.answer  # the turn was answered
