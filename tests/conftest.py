@@ -16,6 +16,9 @@ from app.offline import enforce_offline
 
 enforce_offline()
 
+# The real Redis fixtures (redis_client, namespace) for every test module.
+pytest_plugins = ["tests.redis_fixtures"]
+
 DEMO_CUSTOMER = "CUS-10001"
 
 

@@ -13,9 +13,7 @@ import redis
 
 from app.budget_counters import CounterKey, InProcessCounters, RedisCounters, SpendCounters
 from app.budgets import BudgetBook, BudgetConfig, BudgetRefusal, Reservation
-from tests.redis_fixtures import REDIS_URL, namespace, redis_client
-
-__all__ = ["namespace", "redis_client"]
+from tests.redis_fixtures import REDIS_URL
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CALL = Decimal("0.10")

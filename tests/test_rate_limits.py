@@ -8,9 +8,7 @@ import pytest
 import redis
 
 from app.rate_limits import RateDecision, UserRateLimiter, build_rate_limiter
-from tests.redis_fixtures import REDIS_URL, redis_client
-
-__all__ = ["redis_client"]
+from tests.redis_fixtures import REDIS_URL
 
 
 def test_a_user_gets_their_allowance_then_a_wait_and_others_are_not_affected() -> None:

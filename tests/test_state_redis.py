@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 import redis
@@ -39,30 +39,6 @@ def test_in_process_store_drops_the_oldest_entry_when_full() -> None:
     for key in ["a", "b", "c"]:
         store.set(key, key.encode())
     assert [store.get(key) for key in ["a", "b", "c"]] == [None, b"b", b"c"]
-
-
-@pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
-    """A client of the real Redis, or a skip (a failure in CI) when none is reachable."""
-    client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        client.close()
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis not reachable at 127.0.0.1:6379 (required in CI)")
-        pytest.skip("Redis not reachable at 127.0.0.1:6379")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def namespace(redis_client: redis.Redis) -> Iterator[str]:
-    """A key prefix of this test alone; its keys are deleted afterwards."""
-    prefix = f"deskpilot-test:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in redis_client.scan_iter(match=prefix + "*"):
-        redis_client.delete(key)
 
 
 def test_redis_store_sets_gets_and_deletes_under_its_namespace(

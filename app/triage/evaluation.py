@@ -12,26 +12,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from app.errors import DeskpilotError
-from app.triage.schemas import Classification
+from app.triage.schemas import Category, Classification, Urgency
 
 Classify = Callable[[str], Awaitable[Classification]]
 LABELS: dict[str, tuple[str, ...]] = {
-    "urgency": ("P1", "P2", "P3", "P4"),
-    "category": (
-        "shipping",
-        "damage",
-        "returns",
-        "refund",
-        "technical",
-        "warranty",
-        "billing",
-        "order_change",
-        "account",
-        "general",
-    ),
+    "urgency": get_args(Urgency),
+    "category": get_args(Category),
 }
 
 
