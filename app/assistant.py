@@ -122,6 +122,11 @@ class Assistant:
         self._config = config
 
     @property
+    def pseudonymiser(self) -> Pseudonymiser:
+        """The loaded pseudonymiser (spaCy and the recognizers), to share with other tools."""
+        return self._pseudonymiser
+
+    @property
     def providers(self) -> ProviderSet:
         """The provider stacks and caches this assistant calls."""
         return self._providers

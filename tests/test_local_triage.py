@@ -89,3 +89,13 @@ def test_next_action_escalates_p1_and_follows_the_category() -> None:
         "product_safety"
     )
     assert local_triage.next_action("Where is my parcel? It is late.")["team"] == "logistics"
+
+
+def test_the_rules_know_the_same_labels_as_the_schema() -> None:
+    # providers/ cannot import the app's schema: the two lists are kept equal by this test.
+    from typing import get_args
+
+    from app.triage.schemas import Category, Urgency
+    from providers.triage_rules import CATEGORIES, URGENCIES
+
+    assert (get_args(Category), get_args(Urgency)) == (CATEGORIES, URGENCIES)

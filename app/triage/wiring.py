@@ -16,6 +16,7 @@ from prompts.library import PromptLibrary, load_library
 from providers.pricing import PriceTable
 
 if TYPE_CHECKING:
+    from guardrails import Pseudonymiser
     from providers.factory import ProviderSet
 
 
@@ -56,13 +57,18 @@ def build_chain_caller(
 
 
 def build_triage(
-    settings: Settings, database: Database, providers: ProviderSet | None = None
+    settings: Settings,
+    database: Database,
+    providers: ProviderSet | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> TriageSetup:
-    """Everything triage needs; loads spaCy (seconds) only when a model is configured."""
+    """Everything triage needs; ``pseudonymiser`` is the app's when it has one loaded, else one is
+    built (spaCy, seconds) only when a model is configured."""
     library = load_library()
     caller = build_chain_caller(settings, providers, database.sessions)
-    pseudonymiser = None
-    if caller.uses_models():
+    if not caller.uses_models():
+        pseudonymiser = None  # the local responder never leaves the process
+    elif pseudonymiser is None:
         from app.runtime import product_names
         from guardrails import Pseudonymiser, build_analyzer
 

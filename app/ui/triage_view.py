@@ -130,7 +130,11 @@ def register_triage_actions(get_runtime: Callable[[], Runtime]) -> None:
 
             runtime = get_runtime()
             setup = await asyncio.to_thread(
-                build_triage, runtime.settings, runtime.database, runtime.assistant.providers
+                build_triage,
+                runtime.settings,
+                runtime.database,
+                runtime.assistant.providers,
+                runtime.assistant.pseudonymiser,  # spaCy is loaded once per process
             )
             built["service"] = setup.service
         return built["service"]
