@@ -147,3 +147,13 @@ class ConversationStore:
                 .order_by(col(ChatMessage.id))
             ).all()
             return [(row.author, self._encryptor.decrypt(row.text_encrypted)) for row in rows]
+
+    def link_step(self, message_id: int, step_id: str) -> None:
+        """Remember the Chainlit step that showed this answer, so its feedback finds the answer."""
+        with self._sessions() as session:
+            message = session.get(ChatMessage, message_id)
+            if message is None:
+                raise LookupError(f"No message {message_id} to link to a step.")
+            message.step_id = step_id
+            session.add(message)
+            session.commit()

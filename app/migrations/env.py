@@ -7,6 +7,8 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 # Importing the table modules registers them on SQLModel.metadata.
+from app.storage import chainlit_tables as _chainlit_tables  # noqa: F401
+from app.storage import handoff_tables as _handoff_tables  # noqa: F401
 from app.storage import tables as _app_tables  # noqa: F401
 from app.storage import triage_tables as _triage_tables  # noqa: F401
 from context import crm_tables as _crm_tables  # noqa: F401

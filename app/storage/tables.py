@@ -66,6 +66,8 @@ class ChatMessage(SQLModel, table=True):
     rules_version: str | None = Field(default=None, max_length=40)  # the rules the turn ran under
     # Contradictions of the rule outcomes found in this answer (JSON list, pseudonymised text).
     rule_flags_json: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The Chainlit step that showed this answer: Chainlit's feedback (forId) names that step.
+    step_id: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
