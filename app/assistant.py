@@ -161,6 +161,10 @@ class Assistant:
                 raise CustomerNotFound(customer_id)
             return CustomerSummary(customer.id, customer.name, customer.email, customer.tier)
 
+    def customer_record(self, customer_id: str) -> LoadedCustomer:
+        """The customer's history and rule outcomes, for the agent's panel."""
+        return self._load(customer_id)
+
     async def start_conversation(
         self, *, user_id: int | None, customer_id: str, role: ConversationRole
     ) -> int:

@@ -1,4 +1,4 @@
-"""The ``deskpilot`` command: seed, serve, chat headless, list customers, manage users."""
+"""The ``deskpilot`` command: seed, serve, chat headless, list customers; the rest in cli_*."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.cli_pii import register as register_pii
 from app.cli_retrieval import register as register_retrieval
 from app.cli_triage import register as register_triage
 from app.cli_usage import register as register_usage
+from app.cli_users import register as register_users
 from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
@@ -170,31 +171,6 @@ def cmd_customers_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users(args: argparse.Namespace) -> int:
-    """Add, list or change users."""
-    from app.runtime import open_database
-    from app.users import add_user, list_users, set_password
-
-    database = open_database(_settings(args))
-    if args.users_command == "add":
-        user = add_user(
-            database.sessions,
-            username=args.username,
-            password=args.password,
-            role=args.role,
-            customer_id=args.customer_id,
-        )
-        print(f"Created {user.role} {user.username!r} (id {user.id}).")
-    elif args.users_command == "set-password":
-        set_password(database.sessions, args.username, args.password)
-        print(f"Password of {args.username!r} changed.")
-    else:
-        for u in list_users(database.sessions):
-            bound = f" customer={u.customer_id}" if u.customer_id else ""
-            print(f"{u.id:>4}  {u.username:<24} {u.role}{bound}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="deskpilot", description=__doc__)
@@ -224,19 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_customers_list)
 
-    users = sub.add_parser("users", help="people who log in")
-    users_sub = users.add_subparsers(dest="users_command", required=True)
-    add = users_sub.add_parser("add")
-    add.add_argument("--username", required=True)
-    add.add_argument("--password", required=True)
-    add.add_argument("--role", required=True, choices=["agent", "supervisor", "customer", "admin"])
-    add.add_argument("--customer-id", help="for a customer user: the CRM customer they are")
-    add.set_defaults(func=cmd_users)
-    setpw = users_sub.add_parser("set-password")
-    setpw.add_argument("--username", required=True)
-    setpw.add_argument("--password", required=True)
-    setpw.set_defaults(func=cmd_users)
-    users_sub.add_parser("list").set_defaults(func=cmd_users)
+    register_users(sub)
     register_pii(sub)
     register_bench(sub)
     register_import(sub)

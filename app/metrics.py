@@ -21,6 +21,9 @@ OTHER = "other"
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 CACHE_KINDS = frozenset({"exact", "semantic"})
 BUDGET_SCOPES = frozenset({"user", "team", "conversation"})
+HISTORY_WRITES = frozenset(
+    {"create_step", "update_step", "create_element", "update_thread", "upsert_feedback"}
+)
 # Errors that are not ProviderErrors but do end attempts (a stopped stream, a cancelled task).
 _OTHER_ERRORS = frozenset({"CancelledError", "GeneratorExit", "TimeoutError"})
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40)
@@ -107,6 +110,12 @@ class Metrics:
         self.active_sessions = Gauge(
             "deskpilot_active_sessions", "Open chat sessions in this process", registry=reg
         )
+        self.history_write_failures = Counter(
+            "deskpilot_history_write_failures",
+            "Chat history writes that failed after their retries",
+            ["operation"],
+            registry=reg,
+        )
 
     def observe_attempts(
         self,
@@ -152,6 +161,10 @@ class Metrics:
     def budget_refused(self, scope: str) -> None:
         """Count one budget refusal."""
         self.budget_refusals.labels(_bounded(scope, BUDGET_SCOPES)).inc()
+
+    def history_write_failed(self, operation: str) -> None:
+        """Count one history write given up after its retries."""
+        self.history_write_failures.labels(_bounded(operation, HISTORY_WRITES)).inc()
 
     def session_started(self) -> None:
         """One more chat session open."""

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     alerts_file: Path | None = None
     rate_limit_per_minute: int = Field(default=20, ge=1)  # requests per user per minute
 
+    # Sign-in and the customer widget (README "Sign-in and roles", "Customer widget").
+    # Header auth trusts a user name in a request header: only behind a proxy that sets it.
+    header_auth_enabled: bool = False
+    header_auth_user_header: str = "X-Forwarded-User"
+    # Sites allowed to embed the widget and call the app from the browser (never "*").
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8000", "http://127.0.0.1:8000"]
+    )
+    # The key a host site's backend presents to mint a customer's widget token.
+    widget_host_key: SecretStr | None = None
+    widget_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL, an SQLite file in the data directory unless one is configured."""

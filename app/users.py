@@ -32,11 +32,14 @@ class UserRecord:
     username: str
     role: UserRole
     customer_id: str | None
+    disabled: bool = False
 
 
 def _record(user: User) -> UserRecord:
     assert user.id is not None
-    return UserRecord(user.id, user.username, cast(UserRole, user.role), user.customer_id)
+    return UserRecord(
+        user.id, user.username, cast(UserRole, user.role), user.customer_id, user.disabled
+    )
 
 
 def add_user(
@@ -85,6 +88,24 @@ def set_password(sessions: SessionFactory, username: str, password: str) -> None
         user.password_hash = _hasher.hash(password)
         session.add(user)
         session.commit()
+
+
+def set_disabled(sessions: SessionFactory, username: str, disabled: bool = True) -> None:
+    """Disable (or re-enable) a login; a disabled user cannot sign in or keep chatting."""
+    with sessions() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise UserError(f"No user named {username!r}.")
+        user.disabled = disabled
+        session.add(user)
+        session.commit()
+
+
+def active_user(sessions: SessionFactory, username: str) -> UserRecord | None:
+    """The user if the account exists and is not disabled (sign-in without a password)."""
+    with sessions() as session:
+        user = session.exec(select(User).where(User.username == username.strip())).first()
+        return None if user is None or user.disabled else _record(user)
 
 
 def list_users(sessions: SessionFactory) -> list[UserRecord]:

@@ -25,6 +25,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CREDENTIAL_KEYS = ("agent_username", "agent_password", "customer_id", "customer_name")
+# Further logins a prepare() may return (supervisor, customer), empty when it does not.
+OPTIONAL_KEYS = (
+    "supervisor_username",
+    "supervisor_password",
+    "customer_username",
+    "customer_password",
+)
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -45,6 +52,10 @@ class LiveApp:
     customer_id: str
     customer_name: str
     log_path: Path
+    supervisor_username: str = ""
+    supervisor_password: str = ""
+    customer_username: str = ""
+    customer_password: str = ""
 
     def log_tail(self) -> str:
         """The end of the server's output, for failure messages."""
@@ -118,6 +129,7 @@ def start_live_app(
     if missing:
         raise ValueError(f"prepare() must return {', '.join(missing)}")
     credentials = {key: prepared.pop(key) for key in CREDENTIAL_KEYS}
+    credentials |= {key: prepared.pop(key) for key in OPTIONAL_KEYS if key in prepared}
     env = {**os.environ, **OFFLINE_ENV, **prepared}
     env.setdefault("CHAINLIT_AUTH_SECRET", secrets.token_urlsafe(48))
     port = free_port()

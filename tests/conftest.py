@@ -80,6 +80,14 @@ def live_app(seeded_settings, tmp_path_factory: pytest.TempPathFactory):  # type
         database = open_database(seeded_settings)
         password = "browser-test-password"
         add_user(database.sessions, username="browser-agent", password=password, role="agent")
+        add_user(database.sessions, username="browser-super", password=password, role="supervisor")
+        add_user(
+            database.sessions,
+            username="browser-customer",
+            password=password,
+            role="customer",
+            customer_id=DEMO_CUSTOMER,
+        )
         with database.sessions() as session:
             from context.crm_tables import Customer
 
@@ -90,6 +98,10 @@ def live_app(seeded_settings, tmp_path_factory: pytest.TempPathFactory):  # type
             "agent_password": password,
             "customer_id": customer.id,
             "customer_name": customer.name,
+            "supervisor_username": "browser-super",
+            "supervisor_password": password,
+            "customer_username": "browser-customer",
+            "customer_password": password,
             "DESKPILOT_DATA_DIR": str(seeded_settings.data_dir),
             "DESKPILOT_LOCAL_STREAM_DELAY_S": "0.01",
         }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,6 +49,11 @@ CONTEXT_STEP = "#step-Context"  # the step's accordion trigger: "Used Context"
 SOURCE_LINK = "a.element-link"  # a side element named in the message text
 SIDE_TITLE = "#side-view-title"
 SIDE_CONTENT = "#side-view-content"
+THUMBS_UP = "button.positive-feedback-off"  # Chainlit's feedback buttons under an answer
+THUMBS_UP_ON = "button.positive-feedback-on"
+FEEDBACK_COMMENT = "[role=dialog] textarea"
+FEEDBACK_SUBMIT = "#submit-feedback"
+FEEDBACK_TEXT = "Clear answer, and the sources were right."
 
 
 @pytest.fixture()
@@ -115,15 +121,36 @@ async def report_failure(page: Page, app: LiveApp, tmp_path: Path) -> None:
     print(f"screenshot: {tmp_path / 'failure.png'}\n--- server log ---\n{app.log_tail()}")
 
 
+async def eventually(check: Callable[[], bool], timeout_s: float = UI_TIMEOUT_MS / 1000) -> None:
+    """Wait until ``check()`` holds (the server writes after the browser shows)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {timeout_s:.0f} s: {check}")
+        await asyncio.sleep(0.25)
+
+
+def stored_feedback(settings: Settings) -> list[tuple[int, str | None]]:
+    """(value, comment) of every feedback row, oldest first."""
+    from sqlmodel import col, select
+
+    from app.runtime import open_database
+    from app.storage.tables import Feedback
+
+    with open_database(settings).sessions() as session:
+        rows = session.exec(select(Feedback).order_by(col(Feedback.id))).all()
+        return [(row.value, row.comment) for row in rows]
+
+
 async def test_agent_gets_a_sourced_answer_about_the_chosen_customer(
-    live_app: LiveApp, chromium: Path, tmp_path: Path
+    live_app: LiveApp, chromium: Path, tmp_path: Path, seeded_settings: Settings
 ) -> None:
     async with launch_chromium(chromium) as browser:
         page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-        await _agent_session(page, live_app, tmp_path)
+        await _agent_session(page, live_app, tmp_path, seeded_settings)
 
 
-async def _agent_session(page: Page, live_app: LiveApp, tmp_path: Path) -> None:
+async def _agent_session(page: Page, live_app: LiveApp, tmp_path: Path, settings: Settings) -> None:
     try:
         await sign_in(page, live_app)
         card = await pick_customer(page, live_app)
@@ -157,15 +184,14 @@ async def _agent_session(page: Page, live_app: LiveApp, tmp_path: Path) -> None:
         await expect(page.locator(SIDE_CONTENT)).not_to_be_empty(timeout=UI_TIMEOUT_MS)
         await page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
 
-        # Feedback: a thumbs-up is recorded and both buttons go away.
-        helpful = page.get_by_role("button", name=re.compile("Helpful$"))
-        await helpful.last.click()
-        await expect(page.get_by_text("your feedback was recorded")).to_be_visible(
-            timeout=UI_TIMEOUT_MS
-        )
-        await expect(page.get_by_role("button", name=re.compile("helpful$", re.I))).to_have_count(
-            0, timeout=UI_TIMEOUT_MS
-        )
+        # Feedback: Chainlit's thumbs-up with a comment, stored on the answer in our table.
+        await page.keyboard.press("Escape")  # close the source's side view
+        await answer.hover()
+        await answer.locator(THUMBS_UP).click()
+        await page.locator(FEEDBACK_COMMENT).fill(FEEDBACK_TEXT)
+        await page.locator(FEEDBACK_SUBMIT).click()
+        await expect(answer.locator(THUMBS_UP_ON)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await eventually(lambda: (1, FEEDBACK_TEXT) in stored_feedback(settings))
     except BaseException:
         await report_failure(page, live_app, tmp_path)
         raise

@@ -35,6 +35,13 @@ def load_or_create_auth_secret(secrets_dir: Path) -> str:
     ).decode()
 
 
+def load_or_create_widget_host_key(secrets_dir: Path) -> str:
+    """The key a host site's backend presents to mint widget tokens, generated once."""
+    return _owner_only_file(
+        secrets_dir / "widget_host_key", secrets.token_urlsafe(32).encode()
+    ).decode()
+
+
 class Encryptor:
     """Symmetric authenticated encryption (Fernet) of text at rest."""
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from app.turn_types import ConversationRole, TurnEvent
 from app.ui.rendering import CustomerLike
+from context.builder import LoadedCustomer
 
 
 class AssistantPort(Protocol):
@@ -31,4 +32,8 @@ class AssistantPort(Protocol):
 
     def customer_summary(self, customer_id: str) -> CustomerLike:
         """One customer by id; raises CustomerNotFound."""
+        ...
+
+    def customer_record(self, customer_id: str) -> LoadedCustomer:
+        """The customer's history and rule outcomes; raises CustomerNotFound."""
         ...

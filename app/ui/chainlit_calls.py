@@ -7,6 +7,7 @@ Chainlit ships `py.typed` but leaves methods such as `Message.send` unannotated,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import chainlit as cl
 
@@ -59,3 +60,22 @@ def session_get(key: str) -> object:
 def session_set(key: str, value: object) -> None:
     """Store a value for this chat session."""
     cl.user_session.set(key, value)  # type: ignore[no-untyped-call]
+
+
+def in_widget() -> bool:
+    """Whether this chat runs in the Copilot widget on a host site (not the full app)."""
+    from chainlit.context import ChainlitContextException, context
+
+    try:
+        return context.session.client_type == "copilot"
+    except ChainlitContextException:
+        return False
+
+
+def passage_display() -> Literal["side", "page"]:
+    """How a source passage opens on click: the side panel, or (widget) a dialog.
+
+    The widget opens every "side" element by itself as soon as an answer carries one; "page"
+    elements it opens only when their name is clicked.
+    """
+    return "page" if in_widget() else "side"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import chainlit as cl
 
 from app.turn_types import ConversationRole
+from app.ui.agent_tools import tool_actions
 from app.ui.assistant_port import AssistantPort
 from app.ui.chainlit_calls import remove_actions, say
+from app.ui.customer_panel import close_customer_panel, show_customer_panel
 from app.ui.customer_picker import (
     CHANGE_ACTION,
     MAX_CHOICES,
@@ -23,6 +26,7 @@ from app.ui.customer_picker import (
     empty_query_message,
     no_match_message,
 )
+from app.ui.handoff_view import handoff_action_for_customer
 from app.ui.rendering import (
     CustomerLike,
     agent_welcome,
@@ -69,11 +73,38 @@ async def open_conversation(
     active = ActiveConversation(conversation_id=conversation_id, customer=customer)
     set_conversation(active)
     if viewer.is_customer:
-        await say(customer_welcome(customer))
+        await say(customer_welcome(customer), [handoff_action_for_customer()])
     else:
-        content = customer_card(customer) + "\n\nAsk anything about this customer."
-        await say(content, actions=[_change_action(), tickets_action(customer.id)])
+        await _show_customer(assistant, customer, "Ask anything about this customer.")
     return active
+
+
+async def _show_customer(assistant: AssistantPort, customer: CustomerLike, note: str) -> None:
+    """The customer's card with the agent's buttons, and the panel beside the chat."""
+    actions = [_change_action(), tickets_action(customer.id), *tool_actions()]
+    await say(f"{customer_card(customer)}\n\n{note}", actions=actions)
+    await refresh_customer_panel(assistant, customer.id)
+
+
+async def refresh_customer_panel(assistant: AssistantPort, customer_id: str) -> None:
+    """Put the customer's panel back in the sidebar (an answer's passages take it over)."""
+    loaded = await asyncio.to_thread(assistant.customer_record, customer_id)
+    await show_customer_panel(loaded)
+
+
+async def resumed(
+    assistant: AssistantPort, viewer: Viewer, active: ActiveConversation | None
+) -> None:
+    """After a thread is reopened: carry on with its conversation, or start as usual."""
+    if active is None:
+        if viewer.is_customer:
+            await open_own_conversation(assistant, viewer)
+        else:
+            await ask_for_customer(viewer)
+    elif viewer.is_staff:
+        await _show_customer(assistant, active.customer, "Conversation resumed.")
+    else:
+        await say("Welcome back — carry on where you left off.")
 
 
 async def search_customers(
@@ -120,11 +151,12 @@ async def pick_customer(
     return await open_conversation(assistant, viewer, customer)
 
 
-async def ask_for_customer(viewer: Viewer) -> None:
+async def ask_for_customer(viewer: Viewer, actions: Sequence[cl.Action] = ()) -> None:
     """Forget the current customer and ask which one the agent is helping."""
     await _clear_choices()
     set_conversation(None)
-    await say(agent_welcome(viewer.username))
+    await close_customer_panel()
+    await say(agent_welcome(viewer.username), actions)
 
 
 async def open_own_conversation(assistant: AssistantPort, viewer: Viewer) -> None:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
 
 import chainlit as cl
 
 from app.errors import DeskpilotError
 from app.turn_types import AnswerDelta, ContextReady, TurnResult
 from app.ui.assistant_port import AssistantPort
-from app.ui.chainlit_calls import attach_texts, say, send, show_step, update_step
+from app.ui.chainlit_calls import (
+    attach_texts,
+    passage_display,
+    say,
+    send,
+    show_step,
+    update_step,
+)
 from app.ui.rendering import answer_view, context_markdown, rule_flags_markdown, turn_footer
 from guardrails import InputRejected, PseudonymisationError
 
@@ -31,37 +39,21 @@ async def _show_context(event: ContextReady) -> cl.Step:
     return await show_step("Context", context_markdown(event))
 
 
-FEEDBACK_UP = "feedback_up"
-FEEDBACK_DOWN = "feedback_down"
+# Called with (stored answer id, Chainlit message id) once an answer is shown: Chainlit's own
+# thumbs up/down (with a comment) on that message then reach our feedback table.
+AnswerLink = Callable[[int, str], Awaitable[None]]
 
 
-def feedback_actions(message_id: int | None) -> list[cl.Action]:
-    """Thumbs up and down under an answer (none for an answer that was not stored)."""
-    if message_id is None:
-        return []
-    payload = {"message_id": message_id}
-    # Fixed ids, so that one click can take both buttons away.
-    return [
-        cl.Action(
-            name=FEEDBACK_UP, payload=payload, label="👍 Helpful", id=f"{FEEDBACK_UP}-{message_id}"
-        ),
-        cl.Action(
-            name=FEEDBACK_DOWN,
-            payload=payload,
-            label="👎 Not helpful",
-            id=f"{FEEDBACK_DOWN}-{message_id}",
-        ),
-    ]
-
-
-async def _finish(message: cl.Message, result: TurnResult) -> None:
-    """Replace the streamed text with the final answer; attach sources and feedback buttons."""
+async def _finish(message: cl.Message, result: TurnResult, link: AnswerLink | None) -> None:
+    """Replace the streamed text with the final answer and its sources; link it for feedback."""
     view = answer_view(result, streamed=message.content)
     message.content = view.content
-    texts = [cl.Text(name=e.name, content=e.content, display="side") for e in view.elements]
+    display = passage_display()
+    texts = [cl.Text(name=e.name, content=e.content, display=display) for e in view.elements]
     attach_texts(message, texts)
-    message.actions = feedback_actions(result.message_id)
     await send(message)
+    if link is not None and result.message_id is not None:
+        await link(result.message_id, message.id)
 
 
 async def _close_partial(message: cl.Message | None) -> None:
@@ -80,7 +72,12 @@ def _log_failure(conversation_id: int, exc: BaseException) -> None:
 
 
 async def run_turn(
-    assistant: AssistantPort, conversation_id: int, text: str, *, show_provenance: bool
+    assistant: AssistantPort,
+    conversation_id: int,
+    text: str,
+    *,
+    show_provenance: bool,
+    link: AnswerLink | None = None,
 ) -> TurnResult | None:
     """Run one turn and render it; returns the result, or None if the turn did not complete."""
     message: cl.Message | None = None
@@ -95,7 +92,7 @@ async def run_turn(
                     message = cl.Message(content="")
                 await message.stream_token(event.text)
             elif isinstance(event, TurnResult):
-                await _finish(message or cl.Message(content=""), event)
+                await _finish(message or cl.Message(content=""), event, link)
                 if step is not None:
                     step.output = f"{step.output}\n\n{turn_footer(event)}"
                     await update_step(step)

@@ -1,0 +1,1 @@
+"""Supervisor review at ``/supervisor``: conversations, cost, provenance, alerts, export."""
