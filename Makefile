@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run serve seed test test-fast lint format lock browser clean
+.PHONY: setup run run-scale serve seed test test-fast lint format lock browser nginx clean
 
 setup: $(STAMP)
 
@@ -28,11 +28,21 @@ browser:
 	@test -x $(CHROMIUM) || { echo "Installing Debian chromium for browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's nginx for scale mode (the reverse proxy in front of the app processes).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing Debian nginx"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
 seed: setup
 	$(BIN)/deskpilot seed-demo --if-empty
 
 run: setup seed
 	$(BIN)/deskpilot serve
+
+# Scale mode on this machine: two app processes behind nginx (sticky sessions) on the local
+# PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) and a Chroma server it starts; README "Scale mode".
+run-scale: setup nginx
+	$(BIN)/deskpilot scale --apps 2 --port 8080
 
 lint: setup
 	$(BIN)/ruff check .
@@ -43,7 +53,7 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: setup browser lint
+test: setup browser nginx lint
 	$(BIN)/pytest -q
 
 test-fast: setup

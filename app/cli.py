@@ -15,9 +15,11 @@ from app.bench.cli import register as register_bench
 from app.cli_import import register as register_import
 from app.cli_pii import register as register_pii
 from app.cli_retrieval import register as register_retrieval
+from app.cli_scale import register as register_scale
 from app.cli_triage import register as register_triage
 from app.cli_usage import register as register_usage
 from app.cli_users import register as register_users
+from app.cli_worker import register as register_worker
 from app.errors import DeskpilotError
 from app.settings import Settings, load_settings
 
@@ -201,12 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_customers_list)
 
     register_users(sub)
+    register_scale(sub)
     register_pii(sub)
     register_bench(sub)
     register_import(sub)
     register_usage(sub)
     register_retrieval(sub)
     register_triage(sub)  # after retrieval: `eval triage` joins its `eval` command
+    register_worker(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""``deskpilot triage``, ``deskpilot prompts test|lock|list`` and ``deskpilot eval triage``."""
+"""``deskpilot triage`` (in process or ``--queue``), ``deskpilot prompts test|lock|list`` and
+``deskpilot eval triage``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from app.cli_prompts import register as register_prompts
 from app.cli_shared import positive_int, progress_bar, settings_from_args
 from app.cli_triage_eval import add_eval_triage, eval_subparsers
+from app.cli_worker import QUEUE_PREFIX_HELP
 from app.errors import DeskpilotError
 
 if TYPE_CHECKING:
@@ -34,6 +36,16 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from context.crm_tables import Ticket
 
     settings = settings_from_args(args)
+    if args.queue_status:
+        from app.cli_queue import status
+
+        return status(settings, prefix=args.queue_prefix, as_json=args.json)
+    if args.queue:
+        from app.triage.queue import require_redis
+
+        if args.conversation is not None:
+            raise DeskpilotError("--queue is for tickets; classify a conversation without it.")
+        require_redis(settings.redis_url)  # before any work: the queue lives on Redis
     database = open_database(settings)
     if args.conversation is not None:
         return _classify_conversation(settings, database, args.conversation, as_json=args.json)
@@ -44,10 +56,22 @@ def cmd_triage(args: argparse.Namespace) -> int:
                 raise DeskpilotError(f"No ticket {args.ticket!r}. Ticket ids look like TCK-300001.")
         else:
             ids = ticket_ids(session, open_only=args.open_only)
-    setup = build_triage(settings, database)
     kinds: tuple[TriageKind, ...] = ALL_KINDS if args.kind == "all" else (args.kind,)
     # One ticket asked for by id is always redone: the agent wants a fresh answer.
     force = args.force or bool(args.ticket)
+    if args.queue:
+        from app.cli_queue import enqueue
+
+        return enqueue(
+            settings,
+            database,
+            ids,
+            kinds=kinds,
+            force=force,
+            prefix=args.queue_prefix,
+            as_json=args.json,
+        )
+    setup = build_triage(settings, database)
     with progress_bar("Triaging tickets") as progress:
         summary = asyncio.run(
             run_batch(
@@ -188,6 +212,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         help="classify a chat conversation (printed, not stored)",
     )
+    which.add_argument(
+        "--queue-status",
+        action="store_true",
+        help="counts of queued, in progress, complete and failed queue jobs (needs REDIS_URL)",
+    )
     triage.add_argument(
         "--open-only", action="store_true", help="with --all: open and pending only"
     )
@@ -202,6 +231,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     triage.add_argument("--force", action="store_true", help="redo tickets already triaged")
     triage.add_argument("--json", action="store_true", help="print JSON on stdout")
+    triage.add_argument(
+        "--queue",
+        action="store_true",
+        help="queue one job per ticket on Redis for `deskpilot worker` instead of running here",
+    )
+    triage.add_argument("--queue-prefix", default="", metavar="PREFIX", help=QUEUE_PREFIX_HELP)
     triage.set_defaults(func=cmd_triage)
 
     register_prompts(subparsers)

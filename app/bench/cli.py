@@ -1,4 +1,5 @@
-"""The ``deskpilot bench`` subcommands: ``bench provider`` times our adapter stack's overhead."""
+"""The ``deskpilot bench`` subcommands: ``bench provider`` times our adapter stack's overhead;
+the context, retrieval and turn benchmarks (pipeline, concurrency, cache, all) register here."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from collections.abc import Callable
 
 from app.bench.context_bench import register_bench as register_context_bench
 from app.bench.retrieval_bench import register_bench as register_retrieval_bench
+from app.bench.turn_cli import register_turn_benches
 
 
 def cmd_bench_provider(args: argparse.Namespace) -> int:
     """Time raw SDK calls against the adapter stack and print the figures."""
     from app.bench.provider_bench import format_result, run_provider_bench
 
-    result = run_provider_bench(calls=args.calls, warmup=args.warmup, chunks=args.chunks)
+    result = run_provider_bench(
+        calls=args.calls, warmup=args.warmup, chunks=args.chunks, litellm=args.litellm
+    )
     if args.json:
         print(json.dumps(result.as_dict()))
     else:
@@ -49,7 +53,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--warmup", type=_at_least(0), default=30, help="untimed calls of each kind first"
     )
     provider.add_argument("--chunks", type=_at_least(1), default=40, help="text chunks per reply")
+    provider.add_argument(
+        "--litellm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time litellm.acompletion on the same server (default: on)",
+    )
     provider.add_argument("--json", action="store_true", help="print one JSON object (ms)")
     provider.set_defaults(func=cmd_bench_provider)
     register_context_bench(bench_sub)
     register_retrieval_bench(bench_sub)
+    register_turn_benches(bench_sub)

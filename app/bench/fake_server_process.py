@@ -24,15 +24,15 @@ def bench_reply(chunks: int) -> Reply:
 
 
 @contextmanager
-def fake_openai_process(chunks: int) -> Iterator[str]:
-    """Run the fake server answering ``bench_reply(chunks)`` in a child; yield its base URL."""
-    argv = [sys.executable, "-m", __name__, "--chunks", str(chunks)]
+def child_server(module: str, *args: str) -> Iterator[str]:
+    """Run ``python -m module args`` (a fake server printing its base URL); yield that URL."""
+    argv = [sys.executable, "-m", module, *args]
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdin is not None and proc.stdout is not None
     try:
         base_url = proc.stdout.readline().strip()
         if not base_url.startswith("http://"):
-            raise RuntimeError("the fake OpenAI server process did not start")
+            raise RuntimeError(f"the fake server process {module} did not start")
         yield base_url
     finally:
         proc.stdin.close()
@@ -42,6 +42,13 @@ def fake_openai_process(chunks: int) -> Iterator[str]:
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+@contextmanager
+def fake_openai_process(chunks: int) -> Iterator[str]:
+    """Run the fake server answering ``bench_reply(chunks)`` in a child; yield its base URL."""
+    with child_server(__name__, "--chunks", str(chunks)) as base_url:
+        yield base_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,11 +7,13 @@ pieces with no delay. Each call is timed from the request to the last chunk cons
 - raw: ``AsyncOpenAI.chat.completions.create(stream=True, include_usage)``, the whole stream read;
 - stack: the same request through Bulkhead(Breaker(Retrying(Timeouts(Instrumented(
   OpenAIProvider))))) with the default resilience settings and an in-process breaker store,
-  inside ``tracing()`` as the app calls it.
+  inside ``tracing()`` as the app calls it;
+- litellm (unless turned off): ``litellm.acompletion(model="openai/<model>", api_base=...,
+  stream=True)``, LiteLLM's own SDK on the same server, the same request.
 
 Both clients are built once with the SDK's default HTTP client and the same settings. Calls are
-interleaved in pairs whose order alternates (raw-stack, stack-raw, ...) after a warm-up, so
-machine noise, garbage collection and server state fall on both sides alike.
+interleaved in rounds whose order rotates (raw-stack-litellm, stack-litellm-raw, ...) after a
+warm-up, so machine noise, garbage collection and server state fall on every side alike.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class ProviderBenchResult:
     machine: str
     cores: int
     python: str
+    litellm: LatencySummary | None = None
 
     @property
     def overhead_p50_ms(self) -> float:
@@ -131,6 +134,10 @@ class ProviderBenchResult:
             "machine": self.machine,
             "cores": self.cores,
             "python": self.python,
+            "litellm": asdict(self.litellm) if self.litellm is not None else None,
+            "stack_minus_litellm_p50_ms": (
+                self.stack.p50_ms - self.litellm.p50_ms if self.litellm is not None else None
+            ),
         }
 
 
@@ -149,16 +156,18 @@ def build_stack(adapter: ChatProvider, *, entry: str = "openai-standard") -> Cha
 
 
 def run_provider_bench(
-    *, calls: int = 300, warmup: int = 30, chunks: int = 40
+    *, calls: int = 300, warmup: int = 30, chunks: int = 40, litellm: bool = True
 ) -> ProviderBenchResult:
-    """Time ``calls`` raw and ``calls`` stack streaming calls against a local fake server."""
+    """Time ``calls`` raw, stack (and LiteLLM) streaming calls against a local fake server."""
     if calls < 1 or warmup < 0 or chunks < 1:
         raise ValueError("calls and chunks must be at least 1, warmup not negative")
     with fake_openai_process(chunks) as base_url:
-        raw_ms, stack_ms = asyncio.run(_measure(base_url, calls, warmup, chunks))
+        samples = asyncio.run(_measure(base_url, calls, warmup, chunks, litellm=litellm))
+    raw_ms, stack_ms, litellm_ms = samples
     return ProviderBenchResult(
         raw=LatencySummary.of(raw_ms),
         stack=LatencySummary.of(stack_ms),
+        litellm=LatencySummary.of(litellm_ms) if litellm_ms else None,
         chunks=chunks,
         warmup=warmup,
         machine=platform.processor() or platform.machine(),
@@ -168,9 +177,9 @@ def run_provider_bench(
 
 
 async def _measure(
-    base_url: str, calls: int, warmup: int, chunks: int
-) -> tuple[list[float], list[float]]:
-    """Latencies in ms of the raw and the stack calls, interleaved, after the warm-up."""
+    base_url: str, calls: int, warmup: int, chunks: int, *, litellm: bool
+) -> tuple[list[float], list[float], list[float]]:
+    """Latencies in ms of the raw, stack and LiteLLM calls, interleaved, after the warm-up."""
     timeout = openai.Timeout(30.0, connect=10.0)  # as OpenAIProvider builds its client
     client = openai.AsyncOpenAI(api_key=_KEY, base_url=base_url, max_retries=0, timeout=timeout)
     adapter = OpenAIProvider(api_key=_KEY, base_url=base_url, timeout_s=30.0)
@@ -210,17 +219,34 @@ async def _measure(
 
     raw_ms: list[float] = []
     stack_ms: list[float] = []
+    litellm_ms: list[float] = []
+    order: list[tuple[Callable[[], Awaitable[int]], list[float]]] = [
+        (raw, raw_ms),
+        (wrapped, stack_ms),
+    ]
+    if litellm:
+        from app.bench.litellm_call import litellm_streamer
+
+        lite = litellm_streamer(
+            base_url,
+            api_key=_KEY,
+            model=_MODEL,
+            messages=_MESSAGES,
+            max_tokens=_MAX_TOKENS,
+            temperature=_TEMPERATURE,
+        )
+        order.append((lite, litellm_ms))
     try:
         for i in range(warmup + calls):
-            order = [(raw, raw_ms), (wrapped, stack_ms)]
-            for call, samples in order if i % 2 == 0 else reversed(order):
+            shift = i % len(order)
+            for call, samples in order[shift:] + order[:shift]:
                 elapsed = await _timed(call, chunks)
                 if i >= warmup:
                     samples.append(elapsed)
     finally:
         await client.close()
         await adapter.aclose()
-    return raw_ms, stack_ms
+    return raw_ms, stack_ms, litellm_ms
 
 
 async def _timed(call: Callable[[], Awaitable[int]], chunks: int) -> float:
@@ -236,6 +262,8 @@ async def _timed(call: Callable[[], Awaitable[int]], chunks: int) -> float:
 def format_result(result: ProviderBenchResult) -> str:
     """The figures as a small aligned table, with the overhead and the machine."""
     rows = [("raw openai SDK", result.raw), ("adapter stack", result.stack)]
+    if result.litellm is not None:
+        rows.append(("litellm SDK", result.litellm))
     lines = [f"{'':<16}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'calls':>7}"]
     for label, s in rows:
         lines.append(
@@ -247,6 +275,14 @@ def format_result(result: ProviderBenchResult) -> str:
         f"overhead        p50 {result.overhead_p50_ms:+.2f} ms (target <= {TARGET_P50_MS:g})"
         f"   p99 {result.overhead_p99_ms:+.2f} ms (target <= {TARGET_P99_MS:g})"
         f"   ratio {result.ratio_p50:.3f}x   {verdict} target",
+        *(
+            [
+                f"litellm         p50 {result.litellm.p50_ms - result.raw.p50_ms:+.2f} ms over raw,"
+                f" {result.litellm.p50_ms - result.stack.p50_ms:+.2f} ms over our stack"
+            ]
+            if result.litellm is not None
+            else []
+        ),
         f"reply: {result.chunks} chunks, no delay; warm-up {result.warmup} calls each",
         f"machine: {result.machine}, {result.cores} cores, Python {result.python} ({sys.platform})",
     ]
