@@ -166,6 +166,7 @@ def build_runtime(settings: Settings) -> Runtime:
         router,
         ledger,
         pseudonymiser,
+        costs,
     )
     assistant = Assistant(
         sessions=database.sessions,
@@ -213,6 +214,7 @@ def build_context(
     router: Router,
     ledger: Ledger,
     pseudonymiser: Pseudonymiser | None = None,
+    costs: CostControls | None = None,
 ) -> tuple[ContextBuilder, MemoryService, Summariser]:
     """The context step: validated rules (a bad file stops start-up), memory and summaries."""
     from app.memory_store import SummaryStore
@@ -233,7 +235,7 @@ def build_context(
         # benches) only the customer's own values and record ids are masked.
         redact=CrmTextRedactor(pseudonymiser) if pseudonymiser is not None else None,
     )
-    summariser = Summariser(providers, router, ledger, counter)
+    summariser = Summariser(providers, router, ledger, counter, costs)
     memory = MemoryService(
         conversations,
         SummaryStore(sessions),

@@ -4,11 +4,16 @@ and summaries through the economy model with pseudonymised text only."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from prometheus_client import generate_latest
 
+from app.budget_counters import InProcessCounters
+from app.budgets import BudgetBook, BudgetConfig
 from app.conversations import StoredTurn
+from app.cost_controls import build_cost_controls
 from app.ledger import Ledger
 from app.memory_store import SummaryStore, remap_placeholders
 from app.summariser import Summariser
@@ -158,3 +163,46 @@ async def test_summaries_go_to_the_economy_model_pseudonymised_and_fall_back_to_
         "Earlier.", turns, conversation_id=conversation, turn=2, scope="CUS-1"
     )
     assert method == "extractive" and text.startswith("Earlier.\nCustomer asked: I am <PERSON_1>")
+
+
+@pytest.mark.slow
+async def test_summaries_are_budgeted_and_metered_like_answers(
+    runtime: Any, fake_openai: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    economy = openai_entry(fake_openai.base_url, name="openai-economy", tier="economy")
+    assistant = assistant_with(runtime, [economy], monkeypatch)
+    providers = assistant.providers
+    prices = PriceTable.load().with_entries(providers.config.models)
+    costs = build_cost_controls(runtime.settings, runtime.session_factory, providers.config, prices)
+    summariser = Summariser(
+        providers,
+        Router(providers.config),
+        Ledger(runtime.session_factory, prices),
+        TokenCounter(),
+        costs,
+    )
+    turns = [("user", "Where is <ORDER_ID_1>?"), ("assistant", "It shipped.")]
+    conversation = await runtime.assistant.start_conversation(
+        user_id=None, customer_id="CUS-10005", role="agent"
+    )
+    fake_openai.script(Reply(text="Asked where <ORDER_ID_1> is; it shipped."))
+    _, method = await summariser.summarise(
+        "", turns, conversation_id=conversation, turn=1, scope="CUS-5"
+    )
+    assert method == "model"
+    spent = costs.budgets.spent(user_id=None, role=None, conversation_id=conversation)
+    [row] = ledger_rows(runtime, conversation)
+    # The budget counters keep whole micro-dollars (rounded up): the call's cost, settled.
+    assert row.cost_usd is not None and row.cost_usd > 0
+    assert 0 <= spent["conversation"] - row.cost_usd < Decimal("0.000001")
+    scraped = generate_latest(costs.metrics.registry).decode()
+    assert 'deskpilot_tokens_total{direction="input",model="' in scraped
+    assert 'task="summary"' in scraped
+
+    # A conversation whose budget is spent gets the extractive summary, and no call is made.
+    costs.budgets = BudgetBook(InProcessCounters(), BudgetConfig(conversation_usd=Decimal("1e-9")))
+    sent = len(fake_openai.requests)
+    text, method = await summariser.summarise(
+        "", turns, conversation_id=conversation, turn=2, scope="CUS-5"
+    )
+    assert method == "extractive" and text and len(fake_openai.requests) == sent

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 from sqlmodel import select
 
 from app.ledger import Ledger
+from app.metrics import LabelBounds, Metrics
 from app.runtime import Database
 from app.storage.tables import CallRecord
 from app.storage.triage_tables import TicketTriage
@@ -30,7 +32,10 @@ VALID = json.dumps({"urgency": "P1", "category": "technical", "reason": "Swellin
 
 
 def chain_caller(
-    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, ledger: Ledger | None = None
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    ledger: Ledger | None = None,
+    metrics: Metrics | None = None,
 ) -> ChainCaller:
     """The configured chain: the fake OpenAI server as the economy model, then local."""
     entry = openai_entry(fake.base_url, name="openai-economy", model="gpt-4.1-mini", tier="economy")
@@ -39,7 +44,7 @@ def chain_caller(
         {"version": 1, "models": [entry, LOCAL_ENTRY], "tasks": TASKS, "retry": FAST_RETRY}
     )
     providers = build_provider_set(config, store=InProcessStore(), local=LocalResponder())
-    return ChainCaller(providers, Router(config), ledger=ledger, count_tokens=len)
+    return ChainCaller(providers, Router(config), ledger=ledger, count_tokens=len, metrics=metrics)
 
 
 @pytest.fixture()
@@ -64,9 +69,16 @@ async def test_invalid_json_is_retried_once_with_the_validation_error(
         Reply(text=f"```json\n{VALID}\n```"),
     )
     ledger = Ledger(crm.sessions, PriceTable.load())
-    service = service_for(crm, chain_caller(fake_openai, monkeypatch, ledger))
+    metrics = Metrics(LabelBounds.from_config(["gpt-4.1-mini"], ["openai-economy"], ["triage"]))
+    service = service_for(crm, chain_caller(fake_openai, monkeypatch, ledger, metrics))
     result = await service.run("TCK-900001", "classification")
     assert (result.method, result.attempts, result.model) == ("model", 2, "gpt-4.1-mini")
+    # Triage's tokens and cost are in /metrics too, by model and task.
+    scraped = generate_latest(metrics.registry).decode()
+    assert (
+        'deskpilot_tokens_total{direction="input",model="gpt-4.1-mini",task="triage"} 24.0'
+        in scraped
+    )
     with crm.sessions() as session:  # both model calls are in the call ledger, priced
         calls = list(session.exec(select(CallRecord)).all())
     assert [(c.task, c.prompt, c.model, c.conversation_id) for c in calls] == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.ledger import CallContext, Ledger
 from providers import ChatProvider, Message
@@ -12,6 +12,9 @@ from providers.config import Task
 from providers.factory import ProviderSet
 from providers.routing import Route, Router
 from providers.trace import CallTrace, use_trace
+
+if TYPE_CHECKING:
+    from app.metrics import Metrics
 
 NOT_A_CALL = frozenset({"CacheMiss"})
 
@@ -51,12 +54,14 @@ class ChainCaller:
         max_tokens: int = 500,
         ledger: Ledger | None = None,
         count_tokens: Callable[[str], int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._providers = providers
         self._router = router
         self._max_tokens = max_tokens
         self._ledger = ledger
         self._count = count_tokens or (lambda text: 0)
+        self._metrics = metrics  # the app's /metrics: tokens and cost of triage by model
 
     def uses_models(self, task: str = "triage") -> bool:
         """Whether a language model (not just the local responder) is on the route."""
@@ -102,6 +107,9 @@ class ChainCaller:
     ) -> None:
         """One call-ledger row per attempt, like a chat turn's (no conversation, no turn)."""
         attempts = [a for a in trace.attempts if a.error not in NOT_A_CALL]
+        if self._metrics is not None and self._ledger is not None:
+            price = self._ledger.price
+            self._metrics.observe_attempts(attempts, route.task, price=price)
         if self._ledger is None or not attempts:
             return
         self._ledger.record(

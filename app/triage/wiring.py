@@ -16,6 +16,7 @@ from prompts.library import PromptLibrary, load_library
 from providers.pricing import PriceTable
 
 if TYPE_CHECKING:
+    from app.metrics import Metrics
     from guardrails import Pseudonymiser
     from providers.factory import ProviderSet
 
@@ -33,6 +34,7 @@ def build_chain_caller(
     settings: Settings,
     providers: ProviderSet | None = None,
     sessions: SessionFactory | None = None,
+    metrics: Metrics | None = None,
 ) -> ChainCaller:
     """The provider chain (keys from the environment), local responder last: ``providers`` when
     given (the app's own, sharing breakers and caches), else built from the configuration."""
@@ -53,6 +55,7 @@ def build_chain_caller(
         Router(providers.config),
         ledger=Ledger(sessions, prices),
         count_tokens=token_counter(settings).count,
+        metrics=metrics,
     )
 
 
@@ -61,11 +64,12 @@ def build_triage(
     database: Database,
     providers: ProviderSet | None = None,
     pseudonymiser: Pseudonymiser | None = None,
+    metrics: Metrics | None = None,
 ) -> TriageSetup:
     """Everything triage needs; ``pseudonymiser`` is the app's when it has one loaded, else one is
     built (spaCy, seconds) only when a model is configured."""
     library = load_library()
-    caller = build_chain_caller(settings, providers, database.sessions)
+    caller = build_chain_caller(settings, providers, database.sessions, metrics)
     if not caller.uses_models():
         pseudonymiser = None  # the local responder never leaves the process
     elif pseudonymiser is None:

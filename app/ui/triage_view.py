@@ -135,6 +135,7 @@ def register_triage_actions(get_runtime: Callable[[], Runtime]) -> None:
                 runtime.database,
                 runtime.assistant.providers,
                 runtime.assistant.pseudonymiser,  # spaCy is loaded once per process
+                runtime.costs.metrics,
             )
             built["service"] = setup.service
         return built["service"]
