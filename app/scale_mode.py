@@ -170,6 +170,9 @@ class Stack:
 
     def stop(self) -> None:
         """SIGTERM everything, then SIGKILL what is still running after 15 s."""
+        # A second Ctrl-C (or the TERM a supervisor repeats) must not leave orphans behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _name, process in reversed(self.processes):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -183,6 +186,10 @@ class Stack:
     def first_exited(self) -> str | None:
         """The name of a process that has exited, if any."""
         return next((n for n, p in self.processes if p.poll() is not None), None)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _alive(process: subprocess.Popen[bytes]) -> Callable[[], bool]:
@@ -200,6 +207,7 @@ def launch(plan: ScalePlan, *, say: Callable[[str], None] = print) -> int:
     from app.settings import load_settings
 
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
     if not Path(nginx).exists():
         raise DeskpilotError("nginx is missing: `make nginx` installs Debian's package.")
     ensure_database(plan.database_url)
@@ -222,8 +230,11 @@ def launch(plan: ScalePlan, *, say: Callable[[str], None] = print) -> int:
         # The Chroma server may be new while PostgreSQL already holds the company: ingest is
         # idempotent (unchanged files are skipped), so it runs every time.
         stack.run("ingest", deskpilot_argv("ingest", str(knowledge_dir(load_settings()))))
-        for index, app_port in enumerate(plan.app_ports, start=1):
-            app = stack.start(f"app{index}", deskpilot_argv("serve", "--port", str(app_port)))
+        apps = [  # started together: each loads its models while the others do
+            stack.start(f"app{index}", deskpilot_argv("serve", "--port", str(app_port)))
+            for index, app_port in enumerate(plan.app_ports, start=1)
+        ]
+        for index, (app, app_port) in enumerate(zip(apps, plan.app_ports, strict=True), start=1):
             wait_http(f"http://127.0.0.1:{app_port}/health", START_TIMEOUT_S, _alive(app))
             say(f"app process {index} on 127.0.0.1:{app_port}")
         conf = plan.run_dir / "nginx.conf"
