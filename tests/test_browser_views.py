@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, ViewportSize, expect
 
 from tests.test_browser import (
     ASSISTANT_MESSAGE,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 WIDGET = "#chainlit-copilot"  # the Copilot widget's host element (open shadow root)
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
 
 
 async def shoot(page: Page, name: str) -> None:
