@@ -103,6 +103,9 @@ class SqlDataLayer(BaseDataLayer):
         self._step_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def _caller(self) -> User | None:
         return await asyncio.to_thread(self._store.user, current_identifier())
@@ -110,15 +113,22 @@ class SqlDataLayer(BaseDataLayer):
     async def _write(
         self, operation: str, work: Callable[[User | None], Any], **ids: str | None
     ) -> Any:
-        """Run ``work(caller)`` in a thread, retried; the caller is looked up in each try too."""
+        """Run ``work(caller)`` in a thread, retried; the caller is looked up in each try too.
+
+        Writes of one thread go one at a time: the first steps of a new thread arrive together,
+        and each would otherwise try to create the thread row (a conflict, then a retry).
+        """
         identifier = current_identifier()
-        return await retry_write(
-            operation,
-            lambda: work(self._store.user(identifier)),
-            ids=ids,
-            delays=self._delays,
-            on_failure=self._on_write_failure,
-        )
+        thread_id = ids.get("thread_id")
+        lock = self._thread_locks.setdefault(thread_id or "", asyncio.Lock())
+        async with lock:
+            return await retry_write(
+                operation,
+                lambda: work(self._store.user(identifier)),
+                ids=ids,
+                delays=self._delays,
+                on_failure=self._on_write_failure,
+            )
 
     # Users: accounts come from `deskpilot users add`, never from a login.
 
