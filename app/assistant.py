@@ -6,7 +6,6 @@ import asyncio
 import copy
 import functools
 import json
-import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -17,12 +16,13 @@ from app.errors import CustomerNotFound
 from app.ledger import Ledger
 from app.prompt_guard import assert_no_raw_values, known_values
 from app.provider_call import StreamedAnswer, stream_answer
-from app.rule_flags import flag_answer, stored_flags
 from app.storage.database import SessionFactory
 from app.storage.tables import Conversation
 from app.summariser import Summariser
 from app.turn_accounting import TurnAccount, TurnAccounting
+from app.turn_finish import TurnWriters, in_thread_to_completion
 from app.turn_memory import MemoryService
+from app.turn_opening import TurnOpener
 from app.turn_outcome import judge
 from app.turn_prompt import TurnPrompt, rule_facts, section_view
 from app.turn_types import (
@@ -35,7 +35,7 @@ from app.turn_types import (
     TurnEvent,
     TurnResult,
 )
-from context.builder import ContextBuilder, LoadedCustomer, UnknownCustomer
+from context.builder import ContextBuilder, LoadedCustomer
 from context.customer_history import find_customers, get_customer
 from context.tokens import TokenCounter
 from guardrails import Pseudonymiser, PseudonymVault, StreamRestorer, check_input
@@ -43,8 +43,6 @@ from prompts.loader import PromptTemplate
 from providers.config import Task
 from providers.factory import ProviderSet
 from providers.routing import Router
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +161,20 @@ class Assistant:
 
     def customer_record(self, customer_id: str) -> LoadedCustomer:
         """The customer's history and rule outcomes, for the agent's panel."""
-        return self._load(customer_id)
+        return self._opener().load(customer_id)
 
     async def start_conversation(
         self, *, user_id: int | None, customer_id: str, role: ConversationRole
     ) -> int:
         """Open a conversation about a customer; returns its id."""
-        customer = self.customer_summary(customer_id)
-        return self._conversations.create(user_id=user_id, customer_id=customer.id, role=role)
+
+        def open_one() -> int:
+            customer = self.customer_summary(customer_id)
+            opened = self._conversations.create(user_id=user_id, customer_id=customer.id, role=role)
+            self._opener().warm_redaction(customer.id)
+            return opened
+
+        return await asyncio.to_thread(open_one)  # SQL and Presidio: off the event loop
 
     # -- one turn --------------------------------------------------------------------------
     async def respond(self, conversation_id: int, text: str) -> AsyncIterator[TurnEvent]:
@@ -181,31 +185,15 @@ class Assistant:
         """
         started = time.perf_counter()
         question = check_input(text, max_chars=self._config.max_message_chars)  # 1
-        conversation = self._conversations.get(conversation_id)
-        self._costs.admit_request(conversation.user_id)  # RateLimitExceeded: a message to show
-        vault = self._conversations.vault(conversation)
-        loaded = self._load(conversation.customer_id)
-        history = loaded.history
-        known = known_values(history)
-        redaction = await asyncio.to_thread(  # 2
-            functools.partial(self._pseudonymiser.anonymise, question, vault, known_values=known)
-        )
+        # SQL, the rate limiter, decryption, Presidio and the budget store block: two hops.
+        opener = self._opener()
+        opened = await asyncio.to_thread(opener.open, conversation_id)
+        conversation, vault, loaded = opened.conversation, opened.vault, opened.loaded
+        known = known_values(loaded.history)
         role: ConversationRole = "customer" if conversation.role == "customer" else "agent"
         task: Task = "customer_reply" if role == "customer" else "agent_reply"
-        # The worst case is reserved against the budgets before anything is spent; a nearly
-        # spent budget gets the route a tier down, a spent one refuses with a message to show.
-        admission = await asyncio.to_thread(
-            functools.partial(
-                self._costs.reserve,
-                self._router,
-                task,
-                message=redaction.text,
-                customer_tier=history.customer.tier,
-                input_tokens=self._config.context_max_tokens + self._counter.count(redaction.text),
-                user_id=conversation.user_id,
-                role=conversation.role,
-                conversation_id=conversation_id,
-            )
+        redaction, admission = await asyncio.to_thread(  # 2
+            opener.admit, conversation_id, opened, question, known, task
         )
         try:
             async for event in self._answer(
@@ -236,8 +224,14 @@ class Assistant:
         )
         route = admission.route
         role: ConversationRole = "customer" if conversation.role == "customer" else "agent"
-        turn = self._conversations.next_turn(conversation_id)
-        memory = await self._memory.prepare(conversation, vault, turn)  # 3
+        memory_service = self._memory
+        turn, draft = await asyncio.to_thread(
+            lambda: (
+                self._conversations.next_turn(conversation_id),
+                memory_service.draft(conversation, vault),
+            )
+        )
+        memory = await memory_service.complete(draft, conversation, vault, turn)  # 3
         plan = await self._turn_prompt.plan(loaded, query, vault, role, route, memory)
         sources = [SourceRef(h.source, h.title, h.section, h.score, h.text) for h in plan.passages]
         sections = [section_view(s) for s in plan.sections]
@@ -280,54 +274,53 @@ class Assistant:
         outcome = judge(answer, route)
         answer_pseudonymised = answer.text or outcome.fallback_text
         answer_raw = vault.restore(answer_pseudonymised)
-        flags = flag_answer(answer_raw, plan, self._context_builder.rules)
-        self._accounting.record(  # 7
-            admission,
-            TurnAccount(
-                conversation_id=conversation_id,
-                customer_id=conversation.customer_id,
-                user_id=conversation.user_id,
-                turn=turn,
-                role=role,
-                route=route,
-                prompt=self._prompt.ref,
-                rules_version=plan.rules_version,
-                messages=messages,
-                answer=answer,
-                model=outcome.model,
-                started=started,
-                first_token_s=first_token_s,
-            ),
+        writers = TurnWriters(
+            self._conversations,
+            self._accounting,
+            memory_service,
+            self._ledger,
+            self._context_builder.rules,
         )
-        message_id = self._conversations.save_turn(
-            conversation_id,
-            turn,
-            StoredTurn(
-                question_raw=question,
-                question_pseudonymised=query,
-                answer_raw=answer_raw,
-                answer_pseudonymised=answer_pseudonymised,
-                complete=answer.complete,
-                provider=outcome.provider,
-                model=outcome.model,
-                prompt=self._prompt.ref,
-                degraded=outcome.degraded,
-                provenance_json=json.dumps(asdict(report)),
-                rules_version=plan.rules_version,
-                rule_flags_json=stored_flags(flags, vault),
-            ),
-            vault,
-        )
-        if flags:
-            log.warning(
-                "answer contradicts the rules: conversation=%s turn=%s checks=%s",
-                conversation_id,
-                turn,
-                ",".join(f.check for f in flags),
+        finished = await in_thread_to_completion(
+            functools.partial(
+                writers.finish,
+                admission,
+                TurnAccount(
+                    conversation_id=conversation_id,
+                    customer_id=conversation.customer_id,
+                    user_id=conversation.user_id,
+                    turn=turn,
+                    role=role,
+                    route=route,
+                    prompt=self._prompt.ref,
+                    rules_version=plan.rules_version,
+                    messages=messages,
+                    answer=answer,
+                    model=outcome.model,
+                    started=started,
+                    first_token_s=first_token_s,
+                ),
+                StoredTurn(
+                    question_raw=question,
+                    question_pseudonymised=query,
+                    answer_raw=answer_raw,
+                    answer_pseudonymised=answer_pseudonymised,
+                    complete=answer.complete,
+                    provider=outcome.provider,
+                    model=outcome.model,
+                    prompt=self._prompt.ref,
+                    degraded=outcome.degraded,
+                    provenance_json=json.dumps(asdict(report)),
+                    rules_version=plan.rules_version,
+                ),
+                conversation=conversation,
+                plan=plan,
+                outcome=outcome,
+                vault=vault,
             )
-        self._memory.record(conversation)
+        )
+        flags, message_id, cost = finished.flags, finished.message_id, finished.cost
         usage = outcome.usage
-        cost = self._ledger.price(outcome.final) if outcome.final else None
         yield TurnResult(
             answer=answer_raw,
             conversation_id=conversation_id,
@@ -348,9 +341,15 @@ class Assistant:
             rule_flags=[RuleFlagView(f.check, f.detail, f.sentence) for f in flags],
         )
 
-    # -- steps -----------------------------------------------------------------------------
-    def _load(self, customer_id: str) -> LoadedCustomer:
-        try:
-            return self._context_builder.load(customer_id)
-        except UnknownCustomer:
-            raise CustomerNotFound(customer_id) from None
+    # -- steps ---------------------------------------------------------------------------
+    def _opener(self) -> TurnOpener:
+        """The blocking start of a turn over this assistant's current parts (clones swap some)."""
+        return TurnOpener(
+            self._conversations,
+            self._costs,
+            self._context_builder,
+            self._pseudonymiser,
+            self._counter,
+            self._router,
+            self._config.context_max_tokens,
+        )

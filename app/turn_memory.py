@@ -7,6 +7,7 @@ this conversation's placeholders). After the answer: update this conversation's 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,6 +41,17 @@ class TurnMemory:
     earlier: list[tuple[str, str]]  # (label, recap in this conversation's placeholders)
 
 
+@dataclass(frozen=True, slots=True)
+class MemoryDraft:
+    """Memory read before a turn: ``ready`` unless a rolling summary is due first (``cut``)."""
+
+    turns: list[Turn]
+    covers: int
+    summary: str
+    cut: int | None
+    ready: TurnMemory | None
+
+
 class MemoryService:
     """Prepares memory before a turn and records the recap after it."""
 
@@ -67,6 +79,12 @@ class MemoryService:
         self, conversation: Conversation, vault: PseudonymVault, turn: int
     ) -> TurnMemory:
         """Memory for the next prompt; may write a new rolling summary first."""
+        return await self.complete(
+            await asyncio.to_thread(self.draft, conversation, vault), conversation, vault, turn
+        )
+
+    def draft(self, conversation: Conversation, vault: PseudonymVault) -> MemoryDraft:
+        """What memory reads before a turn (blocking SQL: call it in a worker thread)."""
         assert conversation.id is not None
         turns = self._conversations.pseudonymised_turns(conversation.id)
         stored = self._summaries.get(conversation.id)
@@ -80,19 +98,43 @@ class MemoryService:
             counter=self._counter,
         )
         if cut is not None:
-            summary, method = await self._summariser.summarise(
-                summary,
-                turns[covers:cut],
-                conversation_id=conversation.id,
-                turn=turn,
-                scope=conversation.customer_id,
-            )
-            covers = cut
-            recap = self._recap(summary, turns[covers:])
-            self._summaries.save(
-                conversation.id, conversation.customer_id, recap=recap,
-                rolling=(covers, summary, method),
-            )  # fmt: skip
+            return MemoryDraft(turns, covers, summary, cut, None)
+        ready = TurnMemory(split_at(turns, covers), summary, self._earlier(conversation, vault))
+        return MemoryDraft(turns, covers, summary, None, ready)
+
+    async def complete(
+        self, draft: MemoryDraft, conversation: Conversation, vault: PseudonymVault, turn: int
+    ) -> TurnMemory:
+        """The drafted memory, after folding older messages into the summary when one is due."""
+        if draft.ready is not None:
+            return draft.ready
+        assert conversation.id is not None and draft.cut is not None
+        turns, covers, cut = draft.turns, draft.covers, draft.cut
+        summary, method = await self._summariser.summarise(
+            draft.summary,
+            turns[covers:cut],
+            conversation_id=conversation.id,
+            turn=turn,
+            scope=conversation.customer_id,
+        )
+        return await asyncio.to_thread(
+            self._after_summary, conversation, vault, turns, (cut, summary, method)
+        )
+
+    def _after_summary(
+        self,
+        conversation: Conversation,
+        vault: PseudonymVault,
+        turns: list[Turn],
+        rolling: tuple[int, str, str],
+    ) -> TurnMemory:
+        """Store the new rolling summary, then the memory over it (blocking SQL)."""
+        assert conversation.id is not None
+        covers, summary, _ = rolling
+        recap = self._recap(summary, turns[covers:])
+        self._summaries.save(
+            conversation.id, conversation.customer_id, recap=recap, rolling=rolling
+        )
         return TurnMemory(split_at(turns, covers), summary, self._earlier(conversation, vault))
 
     def record(self, conversation: Conversation) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 
 from app.turn_memory import TurnMemory
 from app.turn_types import ContextSection, ConversationRole
@@ -46,24 +45,36 @@ class TurnPrompt:
         """The context plan: the first model's window minus its answer, capped, shared out."""
         first = route.entries[0]
         budget = min(first.context_window - first.max_tokens, self._context_max_tokens)
+        plan, _ = await asyncio.to_thread(
+            self._build, loaded, query, vault, role, budget=budget, memory=memory
+        )
+        return plan
+
+    def _build(
+        self,
+        loaded: LoadedCustomer,
+        query: str,
+        vault: PseudonymVault,
+        role: ConversationRole,
+        *,
+        budget: int,
+        memory: TurnMemory,
+    ) -> tuple[PromptPlan, dict[str, float]]:
+        """Count the instructions, then build the plan (blocking: tiktoken, retrieval, SQL-free)."""
         instructions = self._prompt.render(
             {"company": self._company, "audience": role, "context": ""}, query
         )
-        plan, _ = await asyncio.to_thread(
-            functools.partial(
-                self._context_builder.build,
-                loaded,
-                query,
-                mask=vault.placeholder_for,
-                audience="public" if role == "customer" else None,
-                budget=budget,
-                instructions_tokens=self._counter.count_messages([m.content for m in instructions]),
-                memory=memory.split,
-                summary=memory.summary,
-                earlier=memory.earlier,
-            )
+        return self._context_builder.build(
+            loaded,
+            query,
+            mask=vault.placeholder_for,
+            audience="public" if role == "customer" else None,
+            budget=budget,
+            instructions_tokens=self._counter.count_messages([m.content for m in instructions]),
+            memory=memory.split,
+            summary=memory.summary,
+            earlier=memory.earlier,
         )
-        return plan
 
     def messages(self, plan: PromptPlan, question: str, role: ConversationRole) -> list[Message]:
         """The system prompt with the plan, the conversation so far, then the question."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from context.budget import Item, SectionResult, SectionSpec, plan_budget
+from context.crm_free_text import interaction_note, ticket_subject
 from context.crm_tables import Ticket
 from context.customer_history import CustomerHistory, OrderFacts
 from context.memory import MemorySplit, Turn, history_items, memory_items
@@ -95,7 +96,7 @@ def _customer_text(history: CustomerHistory, mask: Mask, redact: Redact = no_red
         f"orders_total: {history.order_count}",
     ]
     for interaction in history.interactions:
-        note = redact(" ".join(interaction.summary.split())[:200], mask)
+        note = redact(interaction_note(interaction), mask)
         summary = _mask_known(note, history, mask)
         when = interaction.occurred_at.date().isoformat()
         lines.append(f"interaction: {when} {interaction.channel}: {summary}")
@@ -134,7 +135,7 @@ def ticket_line(ticket: Ticket, mask: Mask, redact: Redact = no_redaction) -> st
         ("category", ticket.category),
         ("created", ticket.created_at.date().isoformat()),
         ("order", mask("ORDER_ID", ticket.order_id) if ticket.order_id else ""),
-        ("subject", redact(ticket.subject.replace("\n", " "), mask)),
+        ("subject", redact(ticket_subject(ticket), mask)),
     ]
     return f"- {mask('TICKET_ID', ticket.id)}: " + "; ".join(f"{k}={v}" for k, v in fields)
 

@@ -130,6 +130,21 @@ def _fill(spec: SectionSpec, budget: int, counter: Counter) -> SectionResult:
     return result
 
 
+class _CountOnce:
+    """One plan's counter: every item is counted for its need, its fill and any refill."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._seen: dict[str, int] = {}
+
+    def count(self, text: str) -> int:
+        """Tokens of ``text``, from tiktoken the first time in this plan."""
+        tokens = self._seen.get(text)
+        if tokens is None:
+            tokens = self._seen[text] = self._counter.count(text)
+        return tokens
+
+
 def plan_budget(specs: Sequence[SectionSpec], budget: int, counter: Counter) -> list[SectionResult]:
     """Share ``budget`` among ``specs`` (highest priority first); never more than ``budget``.
 
@@ -138,6 +153,7 @@ def plan_budget(specs: Sequence[SectionSpec], budget: int, counter: Counter) -> 
     keeps only what its items really use and the rest flows on to the next one.
     """
     budget = max(0, budget)
+    counter = _CountOnce(counter)
     needs = [
         _wrap_cost(s, counter) + sum(item_cost(i.full, counter) for i in s.items) if s.items else 0
         for s in specs

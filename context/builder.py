@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from context.assembly import Mask, PromptPlan, Redact, assemble, no_redaction
+from context.crm_free_text import crm_free_texts
 from context.customer_history import CustomerHistory, load_history
 from context.memory import MemorySplit
 from context.rules.engine import RuleOutcomes, evaluate
@@ -34,6 +35,11 @@ class LoadedCustomer:
     history: CustomerHistory
     outcomes: RuleOutcomes
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def _discard(entity_type: str, value: str) -> str:
+    """A mask for warm-up runs, whose output is thrown away."""
+    return ""
 
 
 def _ms(started: float) -> float:
@@ -77,6 +83,14 @@ class ContextBuilder:
         started = time.perf_counter()
         outcomes = evaluate(self._rules, facts)
         return LoadedCustomer(history, outcomes, {"sql": sql_ms, "rules": _ms(started)})
+
+    def warm_redaction(self, loaded: LoadedCustomer) -> None:
+        """Redact the record's free text ahead of the first ``build`` (fills the redactor's cache).
+
+        Called when a conversation opens, so its first answer does not wait for the analysis.
+        """
+        for text in crm_free_texts(loaded.history):
+            self._redact(text, _discard)
 
     def build(
         self,
