@@ -137,6 +137,20 @@ def wait_http(url: str, timeout_s: float, alive: Callable[[], bool]) -> None:
     raise DeskpilotError(f"{url} did not answer within {timeout_s:.0f} s")
 
 
+def app_root(directory: Path) -> Path:
+    """A Chainlit app root of one process's own: the project's config, its own ``.files``.
+
+    Chainlit deletes ``<root>/.files`` when a process stops, which would pull the uploads out
+    from under every other process sharing the root.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in (".chainlit", "chainlit.md", "public"):
+        source, link = PROJECT_ROOT / name, directory / name
+        if source.exists() and not link.is_symlink():
+            link.symlink_to(source, target_is_directory=source.is_dir())
+    return directory
+
+
 class Stack:
     """The processes of one launch; stopping it stops them all, newest first."""
 
@@ -148,10 +162,11 @@ class Stack:
     def start(self, name: str, argv: Sequence[str]) -> subprocess.Popen[bytes]:
         """Start one process with the stack's environment, its output in run_dir/<name>.log."""
         log = (self.plan.run_dir / f"{name}.log").open("ab")
+        root = app_root(self.plan.run_dir / f"{name}-root")
         process = subprocess.Popen(
             list(argv),
             cwd=PROJECT_ROOT,
-            env=self.plan.service_env(),
+            env={**self.plan.service_env(), "CHAINLIT_APP_ROOT": str(root.resolve())},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

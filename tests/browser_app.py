@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.scale_mode import app_root
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CREDENTIAL_KEYS = ("agent_username", "agent_password", "customer_id", "customer_name")
 # Further logins a prepare() may return (supervisor, customer), empty when it does not.
@@ -132,6 +134,8 @@ def start_live_app(
     credentials |= {key: prepared.pop(key) for key in OPTIONAL_KEYS if key in prepared}
     env = {**os.environ, **OFFLINE_ENV, **prepared}
     env.setdefault("CHAINLIT_AUTH_SECRET", secrets.token_urlsafe(48))
+    # Its own app root: a stopping Chainlit deletes <root>/.files, which others may be using.
+    env["CHAINLIT_APP_ROOT"] = str(app_root(tmp_dir / "app-root").resolve())
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_dir / "chainlit-server.log"
