@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 
 from app.bench.context_bench import register_bench as register_context_bench
+from app.bench.process_cli import register_processes_bench
 from app.bench.retrieval_bench import register_bench as register_retrieval_bench
 from app.bench.turn_cli import register_turn_benches
 
@@ -64,3 +65,4 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     register_context_bench(bench_sub)
     register_retrieval_bench(bench_sub)
     register_turn_benches(bench_sub)
+    register_processes_bench(bench_sub)
