@@ -132,12 +132,6 @@ class ConversationStore:
             assert answer.id is not None
             return answer.id
 
-    def owns_message(self, conversation_id: int, message_id: int) -> bool:
-        """Whether the message belongs to the conversation."""
-        with self._sessions() as session:
-            message = session.get(ChatMessage, message_id)
-            return message is not None and message.conversation_id == conversation_id
-
     def transcript(self, conversation_id: int) -> list[tuple[str, str]]:
         """(author, raw text) of every message, decrypted, for agents and supervisors."""
         with self._sessions() as session:
