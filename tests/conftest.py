@@ -104,6 +104,9 @@ def live_app(seeded_settings, tmp_path_factory: pytest.TempPathFactory):  # type
             "customer_password": password,
             "DESKPILOT_DATA_DIR": str(seeded_settings.data_dir),
             "DESKPILOT_LOCAL_STREAM_DELAY_S": "0.01",
+            # The offline responder only, whatever an earlier test left in the environment.
+            "OPENAI_API_KEY": "",
+            "ANTHROPIC_API_KEY": "",
         }
 
     with start_live_app(tmp_path_factory.mktemp("live"), prepare) as app:

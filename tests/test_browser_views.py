@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.async_api import Page, ViewportSize, expect
+from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from tests.test_browser import (
     ASSISTANT_MESSAGE,
     COMPOSER,
     LOGIN_PASSWORD,
     LOGIN_USER,
+    SEND,
     STOP,
     TURN_TIMEOUT_MS,
     UI_TIMEOUT_MS,
@@ -109,6 +110,16 @@ def threads_of(settings: Settings, username: str) -> list[str]:
         )
 
 
+async def send_in_widget(widget: Locator, text: str) -> None:
+    """Type into the widget's composer and send once the widget takes messages again."""
+    composer = widget.locator(COMPOSER)
+    await expect(composer).to_be_editable(timeout=UI_TIMEOUT_MS)
+    await composer.fill(text)
+    send = widget.locator(SEND)  # disabled while the previous task (or chat start) still runs
+    await expect(send).to_be_enabled(timeout=UI_TIMEOUT_MS)
+    await send.click()
+
+
 async def ask_as_agent(page: Page, app: LiveApp, question: str) -> None:
     """Sign in as the agent, pick the demo customer, ask, wait for the whole answer."""
     await sign_in_as(page, app.url, app.agent_username, app.agent_password)
@@ -133,10 +144,7 @@ async def test_customer_widget_answers_and_a_hand_off_reaches_the_agents_queue(
                 "is open", timeout=UI_TIMEOUT_MS
             )
             widget = shop.locator(WIDGET)
-            composer = widget.locator(COMPOSER)
-            await expect(composer).to_be_editable(timeout=UI_TIMEOUT_MS)
-            await composer.fill("How long do refunds take?")
-            await composer.press("Enter")
+            await send_in_widget(widget, "How long do refunds take?")
             # The answer streams into the widget, with the public help-centre passages it used.
             answer = widget.locator(ASSISTANT_MESSAGE).filter(has_text="business days").last
             await expect(answer).to_be_visible(timeout=TURN_TIMEOUT_MS)
@@ -145,8 +153,7 @@ async def test_customer_widget_answers_and_a_hand_off_reaches_the_agents_queue(
             assert len(text) > 40 and "Used Context" not in await widget.inner_text(), text
             await shoot(shop, "widget")
 
-            await composer.fill("Can I talk to a human please?")
-            await composer.press("Enter")
+            await send_in_widget(widget, "Can I talk to a human please?")
             confirmation = widget.get_by_text(re.compile(r"reference (H-\d+)"))
             await expect(confirmation).to_be_visible(timeout=UI_TIMEOUT_MS)
             found = re.search(r"H-\d+", await confirmation.text_content() or "")
