@@ -120,6 +120,34 @@ def ensure_database(database_url: str) -> None:
         raise DeskpilotError(f"PostgreSQL at {url.host}:{url.port} does not answer: {exc}") from exc
 
 
+def drop_database(database_url: str) -> None:
+    """Drop the PostgreSQL database of the URL (its sessions closed first), if it exists."""
+    import psycopg
+    from psycopg import sql
+
+    url = make_url(database_url)
+    if not url.database:
+        return
+    admin = url.set(drivername="postgresql", database="postgres")
+    dsn = admin.render_as_string(hide_password=False)
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.database))
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(drop)
+
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis database of the URL (a stack's own DB number, never a shared one)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as exc:
+        raise DeskpilotError(f"Redis not reachable at {url}: {exc}") from exc
+    finally:
+        client.close()
+
+
 def wait_http(url: str, timeout_s: float, alive: Callable[[], bool]) -> None:
     """Wait for HTTP 200 at ``url`` while ``alive()``; raise with the URL on timeout or death."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

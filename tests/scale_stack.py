@@ -28,7 +28,14 @@ import pytest
 import redis
 
 from app.bench.fake_openai_server import FakeOpenAI, Reply, run_fake_openai
-from app.scale_mode import ScalePlan, Stack, ensure_database, wait_http
+from app.scale_mode import (
+    ScalePlan,
+    Stack,
+    drop_database,
+    ensure_database,
+    flush_redis,
+    wait_http,
+)
 from tests.browser_app import OFFLINE_ENV, free_port
 
 if TYPE_CHECKING:
@@ -158,24 +165,6 @@ def _pg_dsn(database: str) -> str:
     return f"{PG_ADMIN_URL.replace('+psycopg', '')}/{database}"
 
 
-def _drop_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_pg_dsn("postgres"), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def _flush_redis(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
 def _process_env() -> dict[str, str]:
     """The environment both app processes (and the seeding step) share, services aside."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN) and k not in _SERVICES}
@@ -265,10 +254,10 @@ def run_scale_stack(tmp_dir: Path) -> Iterator[ScaleStack]:
             redis_url=REDIS_IT_URL,
             env=env,
         )
-        _flush_redis(REDIS_IT_URL)
-        cleanup.callback(_flush_redis, REDIS_IT_URL)
+        flush_redis(REDIS_IT_URL)
+        cleanup.callback(flush_redis, REDIS_IT_URL)
         ensure_database(database_url)
-        cleanup.callback(_drop_database, database)
+        cleanup.callback(drop_database, database_url)
         stack = Stack(plan)
         cleanup.callback(stack.stop)
         chroma_argv = [str(CHROMA_BIN), "run", "--path", str(tmp_dir / "chroma")]

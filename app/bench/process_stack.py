@@ -30,7 +30,9 @@ from app.scale_mode import (
     ScalePlan,
     Stack,
     deskpilot_argv,
+    drop_database,
     ensure_database,
+    flush_redis,
     wait_http,
 )
 
@@ -169,33 +171,6 @@ def stop_quietly(stack: Stack) -> None:
         signal.signal(signal.SIGTERM, handlers[1])
 
 
-def _pg_dsn(database: str) -> str:
-    """A libpq URL of ``database`` on the bench server (psycopg does not take "+psycopg")."""
-    return f"{PG_ADMIN_URL.replace('+psycopg', '')}/{database}"
-
-
-def _drop_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_pg_dsn("postgres"), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def _flush_redis(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=3)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError as exc:
-        raise DeskpilotError(f"Redis not reachable at {url}: {exc}") from exc
-    finally:
-        client.close()
-
-
 def _process_env(providers_file: Path, budgets_file: Path) -> dict[str, str]:
     """The environment every app process (and the seeding step) shares, services aside."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN) and k not in _SERVICES}
@@ -282,10 +257,10 @@ def bench_stack(*, sessions: int, ttft_ms: float, progress: Progress) -> Iterato
             redis_url=REDIS_BENCH_URL,
             env=_process_env(providers_file, budgets_file),
         )
-        _flush_redis(REDIS_BENCH_URL)
-        cleanup.callback(_flush_redis, REDIS_BENCH_URL)
+        flush_redis(REDIS_BENCH_URL)
+        cleanup.callback(flush_redis, REDIS_BENCH_URL)
         ensure_database(database_url)
-        cleanup.callback(_drop_database, database)
+        cleanup.callback(drop_database, database_url)
         services = Stack(plan)
         cleanup.callback(stop_quietly, services)
         progress("starting the Chroma server")
